@@ -1,0 +1,35 @@
+#pragma once
+// How subcommands plug into main: each cli/<name>.cpp defines one add_<name>() that registers
+// its options on the CLI11 app and returns the function that runs it (tmux's cmd-*.c).
+
+#include "util/error.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+namespace shelltrail::cli {
+
+// Exit codes shared by every subcommand (documented in README.md and `shelltrail --help`).
+enum ExitCode : int {
+  k_exit_ok = 0,
+  k_exit_incomplete = 1, // the recording ends early; what was recoverable was shown
+  k_exit_altered = 2,    // the recording is damaged or was changed
+  k_exit_unreadable = 3, // missing, unreadable, not a recording, or a newer format version
+  k_exit_usage = 64,     // bad command line
+};
+
+using Run = std::function<int()>;
+
+Run add_show(CLI::App& app);
+Run add_dump(CLI::App& app);
+Run add_verify(CLI::App& app);
+
+// Prints "shelltrail: error: <message>" on stderr.
+void print_error(const util::Error& error);
+void print_warning(std::string_view message);
+// The exit code for an error that stopped a command before it could judge a recording.
+int exit_code_for(const util::Error& error);
+
+} // namespace shelltrail::cli

@@ -1,0 +1,181 @@
+#include "format/frame_codec.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+
+namespace shelltrail::format {
+
+std::array<std::byte, k_file_header_size> encode_file_header()
+{
+  util::Bytes bytes;
+  util::ByteWriter w(bytes);
+  w.raw(k_file_magic);
+  w.u16(k_format_major);
+  w.u16(k_format_minor);
+  w.u32(0);
+  std::array<std::byte, k_file_header_size> out{};
+  std::copy(bytes.begin(), bytes.end(), out.begin());
+  return out;
+}
+
+util::Result<FileVersion> decode_file_header(std::span<const std::byte, k_file_header_size> bytes)
+{
+  if (!std::equal(k_file_magic.begin(), k_file_magic.end(), bytes.begin())) {
+    return util::fail(util::ErrorKind::unsupported, "not a shelltrail recording");
+  }
+  util::ByteReader r(std::span<const std::byte>(bytes).subspan(k_file_magic.size()));
+  const FileVersion version{*r.u16(), *r.u16()};
+  const std::uint32_t flags = *r.u32();
+  if (version.major != k_format_major) {
+    return util::fail(util::ErrorKind::unsupported,
+                      "recording format {}.{} is not supported by this shelltrail (reads {}.x)",
+                      version.major,
+                      version.minor,
+                      k_format_major);
+  }
+  if (flags != 0) {
+    return util::fail(util::ErrorKind::corrupt, "file header flags {:#x} are not zero", flags);
+  }
+  return version;
+}
+
+std::uint32_t crc32(std::span<const std::byte> bytes)
+{
+  return static_cast<std::uint32_t>(
+    crc32_z(0, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size()));
+}
+
+void encode_frame_header(const FrameHeader& h, util::Bytes& out)
+{
+  const std::size_t start = out.size();
+  util::ByteWriter w(out);
+  w.raw(k_frame_magic);
+  w.u8(static_cast<std::uint8_t>(h.codec));
+  w.u8(0);
+  w.u16(h.chunk_count);
+  w.u32(h.stored_len);
+  w.u32(h.raw_len);
+  w.u64(h.first_seq);
+  w.u64(h.first_time_us);
+  w.u32(h.payload_crc);
+  w.u32(crc32(std::span<const std::byte>(out).subspan(start, k_frame_header_size - 4)));
+}
+
+util::Result<FrameHeader> decode_frame_header(std::span<const std::byte, k_frame_header_size> bytes)
+{
+  if (!std::equal(k_frame_magic.begin(), k_frame_magic.end(), bytes.begin())) {
+    return util::fail(util::ErrorKind::corrupt, "bad frame magic");
+  }
+  util::ByteReader r(bytes);
+  (void)r.raw(k_frame_magic.size());
+  FrameHeader h;
+  const std::uint8_t codec = *r.u8();
+  const std::uint8_t flags = *r.u8();
+  h.chunk_count = *r.u16();
+  h.stored_len = *r.u32();
+  h.raw_len = *r.u32();
+  h.first_seq = *r.u64();
+  h.first_time_us = *r.u64();
+  h.payload_crc = *r.u32();
+  const std::uint32_t header_crc = *r.u32();
+  if (header_crc != crc32(bytes.first(k_frame_header_size - 4))) {
+    return util::fail(util::ErrorKind::corrupt, "frame header checksum mismatch");
+  }
+  if (codec > static_cast<std::uint8_t>(Codec::zstd)) {
+    return util::fail(util::ErrorKind::corrupt, "unknown codec {}", codec);
+  }
+  h.codec = static_cast<Codec>(codec);
+  if (flags != 0) {
+    return util::fail(util::ErrorKind::corrupt, "frame flags {:#x} are not zero", flags);
+  }
+  if (h.chunk_count == 0) {
+    return util::fail(util::ErrorKind::corrupt, "frame holds no chunks");
+  }
+  if (h.raw_len > k_max_frame_raw_bytes) {
+    return util::fail(util::ErrorKind::corrupt,
+                      "frame claims {} bytes, more than the {} a frame may hold",
+                      h.raw_len,
+                      k_max_frame_raw_bytes);
+  }
+  if (h.raw_len < std::size_t{h.chunk_count} * k_chunk_header_size) {
+    return util::fail(util::ErrorKind::corrupt,
+                      "frame of {} bytes cannot hold {} chunks",
+                      h.raw_len,
+                      h.chunk_count);
+  }
+  if (h.codec == Codec::none && h.stored_len != h.raw_len) {
+    return util::fail(util::ErrorKind::corrupt,
+                      "uncompressed frame stores {} bytes but holds {}",
+                      h.stored_len,
+                      h.raw_len);
+  }
+  if (h.stored_len > k_max_frame_raw_bytes + (k_max_frame_raw_bytes >> 7) + 1024) {
+    return util::fail(util::ErrorKind::corrupt, "frame stores {} bytes, too many", h.stored_len);
+  }
+  return h;
+}
+
+void encode_chunk_header(const ChunkHeader& h, util::Bytes& out)
+{
+  util::ByteWriter w(out);
+  w.u8(static_cast<std::uint8_t>(h.type));
+  w.u8(0);
+  w.u16(0);
+  w.u32(h.body_len);
+  w.u64(h.seq);
+  w.u64(h.base_time_us);
+  w.raw(h.prev_hash);
+}
+
+util::Result<ChunkHeader> decode_chunk_header(std::span<const std::byte, k_chunk_header_size> bytes)
+{
+  util::ByteReader r(bytes);
+  ChunkHeader h;
+  const std::uint8_t type = *r.u8();
+  const std::uint8_t flags = *r.u8();
+  const std::uint16_t reserved = *r.u16();
+  h.body_len = *r.u32();
+  h.seq = *r.u64();
+  h.base_time_us = *r.u64();
+  const auto hash = *r.raw(k_hash_size);
+  std::copy(hash.begin(), hash.end(), h.prev_hash.begin());
+  if (type == 0) {
+    return util::fail(util::ErrorKind::corrupt, "chunk type 0 is not valid");
+  }
+  if (flags != 0 || reserved != 0) {
+    return util::fail(util::ErrorKind::corrupt, "chunk header reserved fields are not zero");
+  }
+  h.type = static_cast<ChunkType>(type);
+  return h;
+}
+
+void encode_trailer_fields(const Trailer& t, util::Bytes& out)
+{
+  util::ByteWriter w(out);
+  w.u64(t.chunk_count);
+  w.u64(t.event_count);
+  w.u64(t.output_bytes);
+  w.u64(t.input_bytes);
+  w.u64(t.end_time_us);
+}
+
+util::Result<Trailer> decode_trailer_fields(std::span<const std::byte> body)
+{
+  if (body.size() != k_trailer_body_size) {
+    return util::fail(util::ErrorKind::corrupt,
+                      "trailer is {} bytes, expected {}",
+                      body.size(),
+                      k_trailer_body_size);
+  }
+  util::ByteReader r(body);
+  Trailer t;
+  t.chunk_count = *r.u64();
+  t.event_count = *r.u64();
+  t.output_bytes = *r.u64();
+  t.input_bytes = *r.u64();
+  t.end_time_us = *r.u64();
+  return t;
+}
+
+} // namespace shelltrail::format
