@@ -10,9 +10,13 @@ function(st_add_unit_test name)
 endfunction()
 
 function(st_add_e2e_test name script)
+  set(sanitized 0)
+  if(ST_SANITIZE)
+    set(sanitized 1)
+  endif()
   add_test(NAME e2e.${name} COMMAND bash "${script}")
   set_tests_properties(e2e.${name} PROPERTIES
     SKIP_RETURN_CODE 77
-    ENVIRONMENT "SHELLTRAIL=$<TARGET_FILE:shelltrail>;ST_SOURCE_DIR=${PROJECT_SOURCE_DIR};ST_TEST_DATA=${PROJECT_SOURCE_DIR}/tests/data"
+    ENVIRONMENT "SHELLTRAIL=$<TARGET_FILE:shelltrail>;ST_SOURCE_DIR=${PROJECT_SOURCE_DIR};ST_TEST_DATA=${PROJECT_SOURCE_DIR}/tests/data;ST_SANITIZED=${sanitized}"
     ${ARGN})
 endfunction()

@@ -2,8 +2,10 @@
 // hostile recording cannot act on the terminal that reads the dump.
 
 #include "cli/command.hpp"
+#include "cli/verdict.hpp"
 #include "format/verify.hpp"
 #include "util/bytes.hpp"
+#include "util/overloaded.hpp"
 #include "util/time.hpp"
 
 #include <fmt/core.h>
@@ -14,11 +16,6 @@
 
 namespace shelltrail::cli {
 namespace {
-
-template<class... Ts> struct Overloaded : Ts...
-{
-  using Ts::operator()...;
-};
 
 struct DumpOptions
 {
@@ -36,50 +33,50 @@ std::string describe(const format::EventData& data)
 {
   using namespace format;
   return std::visit(
-    Overloaded{
-      [](const Output& e) { return quoted(e.bytes); },
-      [](const ErrorOutput& e) { return quoted(e.bytes); },
-      [](const Input& e) { return quoted(e.bytes); },
-      [](const RedactedInput& e) { return fmt::format("{} bytes withheld", e.length); },
-      [](const Resize& e) { return fmt::format("{}x{}", e.cols, e.rows); },
-      [](const Marker& e) { return quoted(e.text); },
-      [](const ClockState& e) {
-        return fmt::format("{} max_error={}us est_error={}us state={} status={:#x}",
-                           e.synchronized ? "synchronised" : "unsynchronised",
-                           e.max_error_us,
-                           e.est_error_us,
-                           e.kernel_state,
-                           e.kernel_status);
+      util::Overloaded{
+          [](const Output& e) { return quoted(e.bytes); },
+          [](const ErrorOutput& e) { return quoted(e.bytes); },
+          [](const Input& e) { return quoted(e.bytes); },
+          [](const RedactedInput& e) { return fmt::format("{} bytes withheld", e.length); },
+          [](const Resize& e) { return fmt::format("{}x{}", e.cols, e.rows); },
+          [](const Marker& e) { return quoted(e.text); },
+          [](const ClockState& e) {
+            return fmt::format("{} max_error={}us est_error={}us state={} status={:#x}",
+                               e.synchronized ? "synchronised" : "unsynchronised",
+                               e.max_error_us,
+                               e.est_error_us,
+                               e.kernel_state,
+                               e.kernel_status);
+          },
+          [](const ClockStep& e) { return fmt::format("wall clock stepped {} ns", e.step_ns); },
+          [](const End& e) {
+            const char* how = e.termination == Termination::exited     ? "exited"
+                              : e.termination == Termination::signaled ? "signaled"
+                                                                       : "other";
+            return fmt::format("{} {}{} at {} reason {}",
+                               how,
+                               e.value,
+                               e.core_dumped ? " (core dumped)" : "",
+                               util::to_rfc3339(e.end_unix_ns),
+                               quoted(e.reason));
+          },
+          [](const StreamSummary& e) {
+            const char* stream = e.stream == Stream::output         ? "output"
+                                 : e.stream == Stream::error_output ? "error_output"
+                                                                    : "input";
+            return fmt::format("{} cut after {} of {} bytes, sha256 {}, command {}",
+                               stream,
+                               e.recorded_bytes,
+                               e.total_bytes,
+                               util::to_hex(e.sha256),
+                               quoted(e.command));
+          },
+          [](const UnknownEvent& e) {
+            return fmt::format(
+                "type {} ({} bytes, from a newer format version)", e.type, e.data.size());
+          },
       },
-      [](const ClockStep& e) { return fmt::format("wall clock stepped {} ns", e.step_ns); },
-      [](const End& e) {
-        const char* how = e.termination == Termination::exited     ? "exited"
-                          : e.termination == Termination::signaled ? "signaled"
-                                                                   : "other";
-        return fmt::format("{} {}{} at {} reason {}",
-                           how,
-                           e.value,
-                           e.core_dumped ? " (core dumped)" : "",
-                           util::to_rfc3339(e.end_unix_ns),
-                           quoted(e.reason));
-      },
-      [](const StreamSummary& e) {
-        const char* stream = e.stream == Stream::output         ? "output"
-                             : e.stream == Stream::error_output ? "error_output"
-                                                                : "input";
-        return fmt::format("{} cut after {} of {} bytes, sha256 {}, command {}",
-                           stream,
-                           e.recorded_bytes,
-                           e.total_bytes,
-                           util::to_hex(e.sha256),
-                           quoted(e.command));
-      },
-      [](const UnknownEvent& e) {
-        return fmt::format("type {} ({} bytes, from a newer format version)", e.type,
-                           e.data.size());
-      },
-    },
-    data);
+      data);
 }
 
 void print_event(const format::Event& event, bool json)
@@ -103,23 +100,13 @@ void print_event(const format::Event& event, bool json)
 int run_dump(const DumpOptions& options)
 {
   auto report = format::verify_recording(
-    options.file, [&](const format::Event& event) { print_event(event, options.json); });
+      options.file, [&](const format::Event& event) { print_event(event, options.json); });
   std::fflush(stdout);
   if (!report) {
     print_error(report.error());
     return exit_code_for(report.error());
   }
-  switch (report->verdict) {
-  case format::Verdict::ok:
-    return k_exit_ok;
-  case format::Verdict::incomplete:
-    print_warning(fmt::format("{}: incomplete recording: {}", options.file, report->detail));
-    return k_exit_incomplete;
-  case format::Verdict::altered:
-    print_error(util::Error(util::ErrorKind::corrupt, report->detail));
-    return k_exit_altered;
-  }
-  return k_exit_altered;
+  return report_verdict(options.file, *report);
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 // shelltrail show FILE: who, where, when, and a summary of one recording (--json for scripts).
 
 #include "cli/command.hpp"
+#include "cli/verdict.hpp"
 #include "format/verify.hpp"
 #include "util/bytes.hpp"
 #include "util/text.hpp"
@@ -9,9 +10,10 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+
 #include <map>
 #include <memory>
-#include <sys/stat.h>
 
 namespace shelltrail::cli {
 namespace {
@@ -157,14 +159,20 @@ void print_text(const ShowOptions& options,
     events += " (" + parts + ")";
   }
   row("events", events);
-  row("output", fmt::format("{} ({} bytes)", util::to_human_bytes(report.stats.output_bytes),
-                            report.stats.output_bytes));
-  row("input", fmt::format("{} ({} bytes), {} bytes redacted",
-                           util::to_human_bytes(report.stats.input_bytes),
-                           report.stats.input_bytes,
-                           report.stats.redacted_bytes));
-  row("stored", fmt::format("{} in {} chunks, {} frames", util::to_human_bytes(file_bytes),
-                            report.stats.chunk_count, report.stats.frame_count));
+  row("output",
+      fmt::format("{} ({} bytes)",
+                  util::to_human_bytes(report.stats.output_bytes),
+                  report.stats.output_bytes));
+  row("input",
+      fmt::format("{} ({} bytes), {} bytes redacted",
+                  util::to_human_bytes(report.stats.input_bytes),
+                  report.stats.input_bytes,
+                  report.stats.redacted_bytes));
+  row("stored",
+      fmt::format("{} in {} chunks, {} frames",
+                  util::to_human_bytes(file_bytes),
+                  report.stats.chunk_count,
+                  report.stats.frame_count));
   row("state", describe_state(report));
 }
 
@@ -197,8 +205,8 @@ void print_json(const ShowOptions& options,
   summary["frames"] = report.stats.frame_count;
   summary["file_bytes"] = file_bytes;
   if (report.metadata) {
-    summary["end"] = util::to_rfc3339(report.metadata->start_unix_ns +
-                                      report.stats.last_time.count() * 1000);
+    summary["end"] =
+        util::to_rfc3339(report.metadata->start_unix_ns + report.stats.last_time.count() * 1000);
   }
   out["summary"] = summary;
   if (end) {
@@ -218,8 +226,8 @@ int run_show(const ShowOptions& options)
   const auto on_event = [&](const format::Event& event) {
     ++counts[std::string(format::type_name(event.data))];
     if (const auto* e = std::get_if<format::End>(&event.data)) {
-      end = SessionEnd{e->termination, e->value, e->core_dumped, e->end_unix_ns,
-                       std::string(e->reason)};
+      end = SessionEnd{
+          e->termination, e->value, e->core_dumped, e->end_unix_ns, std::string(e->reason)};
     }
   };
   auto report = format::verify_recording(options.file, on_event);
@@ -227,25 +235,16 @@ int run_show(const ShowOptions& options)
     print_error(report.error());
     return exit_code_for(report.error());
   }
-  struct stat st {};
+  struct stat st
+  {};
   const std::uint64_t file_bytes =
-    ::stat(options.file.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
+      ::stat(options.file.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
   if (options.json) {
     print_json(options, *report, counts, end, file_bytes);
   } else {
     print_text(options, *report, counts, end, file_bytes);
   }
-  switch (report->verdict) {
-  case format::Verdict::ok:
-    return k_exit_ok;
-  case format::Verdict::incomplete:
-    print_warning(fmt::format("{}: incomplete recording: {}", options.file, report->detail));
-    return k_exit_incomplete;
-  case format::Verdict::altered:
-    print_error(util::Error(util::ErrorKind::corrupt, report->detail));
-    return k_exit_altered;
-  }
-  return k_exit_altered;
+  return report_verdict(options.file, *report);
 }
 
 } // namespace
@@ -254,7 +253,7 @@ Run add_show(CLI::App& app)
 {
   auto options = std::make_shared<ShowOptions>();
   CLI::App* cmd = app.add_subcommand(
-    "show", "Show who, where and when of a recording, with a summary and its integrity state");
+      "show", "Show who, where and when of a recording, with a summary and its integrity state");
   cmd->add_option("FILE", options->file, "The recording file")->required();
   cmd->add_flag("--json", options->json, "Print JSON (times in RFC 3339 UTC)");
   return [options] { return run_show(*options); };

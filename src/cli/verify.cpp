@@ -1,8 +1,10 @@
 // shelltrail verify FILE...: checks every checksum and every link of the hash chain and says
 // "ok", "incomplete (...)" or "altered at chunk N (...)".
 
-#include "cli/command.hpp"
 #include "format/verify.hpp"
+
+#include "cli/command.hpp"
+#include "cli/verdict.hpp"
 #include "util/bytes.hpp"
 #include "util/time.hpp"
 
@@ -21,19 +23,6 @@ struct VerifyOptions
   std::vector<std::string> files;
   bool json = false;
 };
-
-int verdict_code(format::Verdict verdict)
-{
-  switch (verdict) {
-  case format::Verdict::ok:
-    return k_exit_ok;
-  case format::Verdict::incomplete:
-    return k_exit_incomplete;
-  case format::Verdict::altered:
-    return k_exit_altered;
-  }
-  return k_exit_altered;
-}
 
 // "recorder stopped at 2026-11-26T05:02:31.5Z (00:00:01.500000 into the session)"
 std::string stopped_at(const format::VerifyReport& report)
@@ -80,12 +69,13 @@ int run_verify(const VerifyOptions& options)
       code = exit_code_for(report.error());
       if (options.json) {
         fmt::print("{}\n",
-                   nlohmann::json{{"file", file}, {"state", "unreadable"},
+                   nlohmann::json{{"file", file},
+                                  {"state", "unreadable"},
                                   {"detail", report.error().message()}}
-                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
       }
     } else if (options.json) {
-      code = verdict_code(report->verdict);
+      code = exit_code_for(report->verdict);
       nlohmann::json line{{"file", file},
                           {"state", format::to_string(report->verdict)},
                           {"chunks", report->stats.chunk_count},
@@ -99,8 +89,12 @@ int run_verify(const VerifyOptions& options)
       }
       fmt::print("{}\n", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     } else {
-      code = verdict_code(report->verdict);
+      code = exit_code_for(report->verdict);
       fmt::print("{}: {}\n", util::escape_bytes(file), describe(*report));
+    }
+    // Like sha256sum -c: the verdicts on stdout, and each problem once on stderr.
+    if (report) {
+      report_verdict(file, *report);
     }
     worst = std::max(worst, code);
   }
@@ -113,7 +107,7 @@ Run add_verify(CLI::App& app)
 {
   auto options = std::make_shared<VerifyOptions>();
   CLI::App* cmd = app.add_subcommand(
-    "verify", "Check a recording's checksums and hash chain: ok, incomplete or altered");
+      "verify", "Check a recording's checksums and hash chain: ok, incomplete or altered");
   cmd->add_option("FILE", options->files, "Recording files")->required();
   cmd->add_flag("--json", options->json, "One JSON object per file");
   cmd->footer("Exit status: 0 ok, 1 incomplete, 2 altered, 3 unreadable (the worst over all "

@@ -3,9 +3,10 @@
 #include "format/frame_codec.hpp"
 #include "util/file.hpp"
 
-#include <cerrno>
 #include <sys/uio.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 namespace shelltrail::format {
 namespace {
@@ -38,11 +39,8 @@ util::Result<void> write_parts_at(const util::Fd& fd,
 } // namespace
 
 ChainWriter::ChainWriter(util::Fd fd, ChainOptions options)
-  : m_fd(std::move(fd)),
-    m_options(options),
-    m_compressor(options.zstd_level)
-{
-}
+    : m_fd(std::move(fd)), m_options(options), m_compressor(options.zstd_level)
+{}
 
 util::Result<ChainWriter> ChainWriter::start(util::Fd fd, ChainOptions options)
 {

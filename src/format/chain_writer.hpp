@@ -31,9 +31,8 @@ public:
   static util::Result<ChainWriter> start(util::Fd fd, ChainOptions options);
 
   // Appends one chunk as one frame. On failure nothing is appended.
-  util::Result<void> write_chunk(ChunkType type,
-                                 std::uint64_t base_time_us,
-                                 std::span<const std::byte> body);
+  util::Result<void>
+  write_chunk(ChunkType type, std::uint64_t base_time_us, std::span<const std::byte> body);
 
   // The seq the next chunk gets (= chunks written so far).
   std::uint64_t next_seq() const;

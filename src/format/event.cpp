@@ -1,52 +1,49 @@
 #include "format/event.hpp"
 
+#include "util/overloaded.hpp"
+
 #include <fmt/core.h>
 
 namespace shelltrail::format {
 namespace {
 
-template<class... Ts> struct Overloaded : Ts...
-{
-  using Ts::operator()...;
-};
-
 // The encoded `data` field of an event (without type, delta and length).
 void encode_fields(const EventData& data, util::Bytes& out)
 {
   util::ByteWriter w(out);
-  std::visit(Overloaded{
-               [&](const Output& e) { w.raw(e.bytes); },
-               [&](const ErrorOutput& e) { w.raw(e.bytes); },
-               [&](const Input& e) { w.raw(e.bytes); },
-               [&](const RedactedInput& e) { w.varint(e.length); },
-               [&](const Resize& e) {
-                 w.varint(e.cols);
-                 w.varint(e.rows);
-               },
-               [&](const Marker& e) { w.raw(e.text); },
-               [&](const ClockState& e) {
-                 w.u8(e.synchronized ? 1 : 0);
-                 w.varint(e.kernel_state);
-                 w.varint(e.kernel_status);
-                 w.varint(e.max_error_us);
-                 w.varint(e.est_error_us);
-               },
-               [&](const ClockStep& e) { w.svarint(e.step_ns); },
-               [&](const End& e) {
-                 w.u8(static_cast<std::uint8_t>(e.termination));
-                 w.svarint(e.value);
-                 w.u8(e.core_dumped ? 1 : 0);
-                 w.svarint(e.end_unix_ns);
-                 w.raw(e.reason);
-               },
-               [&](const StreamSummary& e) {
-                 w.u8(static_cast<std::uint8_t>(e.stream));
-                 w.varint(e.total_bytes);
-                 w.varint(e.recorded_bytes);
-                 w.raw(e.sha256);
-                 w.raw(e.command);
-               },
-               [&](const UnknownEvent& e) { w.raw(e.data); },
+  std::visit(util::Overloaded{
+                 [&](const Output& e) { w.raw(e.bytes); },
+                 [&](const ErrorOutput& e) { w.raw(e.bytes); },
+                 [&](const Input& e) { w.raw(e.bytes); },
+                 [&](const RedactedInput& e) { w.varint(e.length); },
+                 [&](const Resize& e) {
+                   w.varint(e.cols);
+                   w.varint(e.rows);
+                 },
+                 [&](const Marker& e) { w.raw(e.text); },
+                 [&](const ClockState& e) {
+                   w.u8(e.synchronized ? 1 : 0);
+                   w.varint(e.kernel_state);
+                   w.varint(e.kernel_status);
+                   w.varint(e.max_error_us);
+                   w.varint(e.est_error_us);
+                 },
+                 [&](const ClockStep& e) { w.svarint(e.step_ns); },
+                 [&](const End& e) {
+                   w.u8(static_cast<std::uint8_t>(e.termination));
+                   w.svarint(e.value);
+                   w.u8(e.core_dumped ? 1 : 0);
+                   w.svarint(e.end_unix_ns);
+                   w.raw(e.reason);
+                 },
+                 [&](const StreamSummary& e) {
+                   w.u8(static_cast<std::uint8_t>(e.stream));
+                   w.varint(e.total_bytes);
+                   w.varint(e.recorded_bytes);
+                   w.raw(e.sha256);
+                   w.raw(e.command);
+                 },
+                 [&](const UnknownEvent& e) { w.raw(e.data); },
              },
              data);
 }
@@ -141,11 +138,11 @@ util::Result<EventData> decode_fields(std::uint8_t type, std::span<const std::by
 
 std::string_view* payload_bytes(EventData& data)
 {
-  return std::visit(Overloaded{
-                      [](Output& e) -> std::string_view* { return &e.bytes; },
-                      [](ErrorOutput& e) -> std::string_view* { return &e.bytes; },
-                      [](Input& e) -> std::string_view* { return &e.bytes; },
-                      [](auto&) -> std::string_view* { return nullptr; },
+  return std::visit(util::Overloaded{
+                        [](Output& e) -> std::string_view* { return &e.bytes; },
+                        [](ErrorOutput& e) -> std::string_view* { return &e.bytes; },
+                        [](Input& e) -> std::string_view* { return &e.bytes; },
+                        [](auto&) -> std::string_view* { return nullptr; },
                     },
                     data);
 }
@@ -157,20 +154,21 @@ const std::string_view* payload_bytes(const EventData& data)
 
 std::uint8_t type_byte(const EventData& data)
 {
-  const EventType type = std::visit(Overloaded{
-                      [](const Output&) { return EventType::output; },
-                      [](const ErrorOutput&) { return EventType::error_output; },
-                      [](const Input&) { return EventType::input; },
-                      [](const RedactedInput&) { return EventType::redacted_input; },
-                      [](const Resize&) { return EventType::resize; },
-                      [](const Marker&) { return EventType::marker; },
-                      [](const ClockState&) { return EventType::clock_state; },
-                      [](const ClockStep&) { return EventType::clock_step; },
-                      [](const End&) { return EventType::end; },
-                      [](const StreamSummary&) { return EventType::stream_summary; },
-                      [](const UnknownEvent& e) { return static_cast<EventType>(e.type); },
-                    },
-                    data);
+  const EventType type =
+      std::visit(util::Overloaded{
+                     [](const Output&) { return EventType::output; },
+                     [](const ErrorOutput&) { return EventType::error_output; },
+                     [](const Input&) { return EventType::input; },
+                     [](const RedactedInput&) { return EventType::redacted_input; },
+                     [](const Resize&) { return EventType::resize; },
+                     [](const Marker&) { return EventType::marker; },
+                     [](const ClockState&) { return EventType::clock_state; },
+                     [](const ClockStep&) { return EventType::clock_step; },
+                     [](const End&) { return EventType::end; },
+                     [](const StreamSummary&) { return EventType::stream_summary; },
+                     [](const UnknownEvent& e) { return static_cast<EventType>(e.type); },
+                 },
+                 data);
   return static_cast<std::uint8_t>(type);
 }
 

@@ -43,7 +43,7 @@ util::Result<FileVersion> decode_file_header(std::span<const std::byte, k_file_h
 std::uint32_t crc32(std::span<const std::byte> bytes)
 {
   return static_cast<std::uint32_t>(
-    crc32_z(0, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size()));
+      crc32_z(0, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size()));
 }
 
 void encode_frame_header(const FrameHeader& h, util::Bytes& out)

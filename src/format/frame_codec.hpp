@@ -25,11 +25,13 @@ std::uint32_t crc32(std::span<const std::byte> bytes);
 
 void encode_frame_header(const FrameHeader& header, util::Bytes& out);
 // Checks magic, header CRC, codec, flags and the size caps (before anything is allocated).
-util::Result<FrameHeader> decode_frame_header(std::span<const std::byte, k_frame_header_size> bytes);
+util::Result<FrameHeader>
+decode_frame_header(std::span<const std::byte, k_frame_header_size> bytes);
 
 void encode_chunk_header(const ChunkHeader& header, util::Bytes& out);
 // Checks the reserved fields. Does not know the chunk type's meaning.
-util::Result<ChunkHeader> decode_chunk_header(std::span<const std::byte, k_chunk_header_size> bytes);
+util::Result<ChunkHeader>
+decode_chunk_header(std::span<const std::byte, k_chunk_header_size> bytes);
 
 // Trailer body (without self hash) and its decoding; the self hash is checked by the reader.
 void encode_trailer_fields(const Trailer& trailer, util::Bytes& out);

@@ -41,7 +41,7 @@ inline constexpr std::uint16_t k_format_minor = 0;
 inline constexpr std::size_t k_file_header_size = 16;
 
 inline constexpr std::array<std::byte, 4> k_frame_magic = {
-  std::byte{'S'}, std::byte{'T'}, std::byte{'F'}, std::byte{'R'}};
+    std::byte{'S'}, std::byte{'T'}, std::byte{'F'}, std::byte{'R'}};
 inline constexpr std::size_t k_frame_header_size = 40;
 inline constexpr std::size_t k_chunk_header_size = 56;
 inline constexpr std::size_t k_hash_size = 32;

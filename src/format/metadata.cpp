@@ -23,7 +23,7 @@ util::Result<std::string> get_string(const json& object, const char* key)
   return it->get<std::string>();
 }
 
-template<typename T>
+template <typename T>
 util::Result<std::optional<T>> get_integer(const json& object, const char* key)
 {
   const auto it = object.find(key);
@@ -38,14 +38,13 @@ util::Result<std::optional<T>> get_integer(const json& object, const char* key)
   } else if (it->is_number_integer()) {
     const auto value = it->get<std::int64_t>();
     if (value >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
-        (value < 0 ||
-         static_cast<std::uint64_t>(value) <=
-           static_cast<std::uint64_t>(std::numeric_limits<T>::max()))) {
+        (value < 0 || static_cast<std::uint64_t>(value) <=
+                          static_cast<std::uint64_t>(std::numeric_limits<T>::max()))) {
       return std::optional<T>(static_cast<T>(value));
     }
   }
   return util::fail(
-    util::ErrorKind::corrupt, "metadata field '{}' is not an integer in range", key);
+      util::ErrorKind::corrupt, "metadata field '{}' is not an integer in range", key);
 }
 
 util::Result<const json*> get_object(const json& object, const char* key)
@@ -111,7 +110,8 @@ void set_or_erase(json& object, const char* key, const std::string& value)
   }
 }
 
-template<typename T> void set_or_erase(json& object, const char* key, const std::optional<T>& value)
+template <typename T>
+void set_or_erase(json& object, const char* key, const std::optional<T>& value)
 {
   if (value) {
     object[key] = *value;
@@ -125,7 +125,9 @@ template<typename T> void set_or_erase(json& object, const char* key, const std:
 util::Result<Metadata> parse_metadata(std::string_view text)
 {
   if (text.size() > k_max_metadata_bytes) {
-    return util::fail(util::ErrorKind::corrupt, "metadata is {} bytes (limit {})", text.size(),
+    return util::fail(util::ErrorKind::corrupt,
+                      "metadata is {} bytes (limit {})",
+                      text.size(),
                       k_max_metadata_bytes);
   }
   bool too_deep = false;
@@ -138,7 +140,8 @@ util::Result<Metadata> parse_metadata(std::string_view text)
   };
   json document = json::parse(text.begin(), text.end(), limit_depth, /*allow_exceptions=*/false);
   if (too_deep) {
-    return util::fail(util::ErrorKind::corrupt, "metadata nests deeper than {} levels", k_max_depth);
+    return util::fail(
+        util::ErrorKind::corrupt, "metadata nests deeper than {} levels", k_max_depth);
   }
   if (document.is_discarded()) {
     return util::fail(util::ErrorKind::corrupt, "metadata is not valid JSON");

@@ -4,17 +4,15 @@
 
 #include <fmt/core.h>
 
-#include <algorithm>
 #include <fcntl.h>
+
+#include <algorithm>
 
 namespace shelltrail::format {
 
 RecordingReader::RecordingReader(std::string path, util::Fd fd, std::uint64_t file_size)
-  : m_path(std::move(path)),
-    m_fd(std::move(fd)),
-    m_file_size(file_size)
-{
-}
+    : m_path(std::move(path)), m_fd(std::move(fd)), m_file_size(file_size)
+{}
 
 util::Result<RecordingReader> RecordingReader::open(const std::string& path)
 {
@@ -23,7 +21,7 @@ util::Result<RecordingReader> RecordingReader::open(const std::string& path)
   RecordingReader reader(path, std::move(fd), size);
   if (size == 0) {
     return util::fail(
-      util::ErrorKind::unsupported, "{}: empty file, not a shelltrail recording", path);
+        util::ErrorKind::unsupported, "{}: empty file, not a shelltrail recording", path);
   }
   std::array<std::byte, k_file_header_size> header{};
   ST_TRY_CONTEXT(util::read_at(reader.m_fd, 0, header), "{}", path);
@@ -125,8 +123,8 @@ util::Result<std::optional<Event>> RecordingReader::next()
       ++m_stats.event_count;
       m_stats.last_time = event->time;
       if (const std::string_view* bytes = payload_bytes(event->data)) {
-        (std::holds_alternative<Input>(event->data) ? m_stats.input_bytes
-                                                    : m_stats.output_bytes) += bytes->size();
+        (std::holds_alternative<Input>(event->data) ? m_stats.input_bytes : m_stats.output_bytes) +=
+            bytes->size();
       } else if (const auto* redacted = std::get_if<RedactedInput>(&event->data)) {
         m_stats.redacted_bytes += redacted->length;
       }
@@ -169,9 +167,8 @@ util::Result<void> RecordingReader::read_frame()
   const std::uint64_t left = m_file_size - offset;
   std::array<std::byte, k_frame_header_size> header_bytes{};
   if (left < k_frame_header_size) {
-    end_incomplete(fmt::format("the file ends inside the frame header of chunk {} (offset {})",
-                               m_expected_seq,
-                               offset));
+    end_incomplete(fmt::format(
+        "the file ends inside the frame header of chunk {} (offset {})", m_expected_seq, offset));
     return {};
   }
   ST_TRY_CONTEXT(util::read_at(m_fd, offset, header_bytes), "{}", m_path);
@@ -179,18 +176,18 @@ util::Result<void> RecordingReader::read_frame()
   if (!header) {
     if (rest_is_zero(offset)) {
       end_incomplete(fmt::format(
-        "the file ends in {} zero bytes at offset {} (blocks never written before a crash)",
-        left,
-        offset));
+          "the file ends in {} zero bytes at offset {} (blocks never written before a crash)",
+          left,
+          offset));
       return {};
     }
     return util::fail(corrupt(header.error().message()));
   }
   if (header->first_seq != m_expected_seq) {
     return util::fail(corrupt(fmt::format(
-      "frame starts with chunk {}, expected chunk {} (chunks removed, duplicated or reordered)",
-      header->first_seq,
-      m_expected_seq)));
+        "frame starts with chunk {}, expected chunk {} (chunks removed, duplicated or reordered)",
+        header->first_seq,
+        m_expected_seq)));
   }
   if (header->stored_len > left - k_frame_header_size) {
     end_incomplete(fmt::format("the file ends inside chunk {} (frame at offset {} needs {} bytes, "
@@ -231,8 +228,8 @@ util::Result<bool> RecordingReader::advance_chunk()
   while (!m_ended) {
     if (m_chunks_left_in_frame == 0) {
       if (m_raw_position != m_raw.size()) {
-        return util::fail(corrupt(fmt::format(
-          "{} bytes after the last chunk of the frame", m_raw.size() - m_raw_position)));
+        return util::fail(corrupt(fmt::format("{} bytes after the last chunk of the frame",
+                                              m_raw.size() - m_raw_position)));
       }
       if (m_next_frame_offset == m_file_size) {
         end_incomplete(fmt::format("no trailer after chunk {}: the recorder did not finish the "
@@ -267,14 +264,14 @@ util::Result<void> RecordingReader::enter_chunk()
     return util::fail(corrupt(header.error().message()));
   }
   if (header->body_len > rest.size() - k_chunk_header_size) {
-    return util::fail(corrupt(fmt::format("chunk body of {} bytes runs past the end of the frame",
-                                          header->body_len)));
+    return util::fail(corrupt(
+        fmt::format("chunk body of {} bytes runs past the end of the frame", header->body_len)));
   }
   if (header->seq != m_expected_seq) {
     return util::fail(corrupt(fmt::format(
-      "found chunk {} where chunk {} belongs (chunks removed, duplicated or reordered)",
-      header->seq,
-      m_expected_seq)));
+        "found chunk {} where chunk {} belongs (chunks removed, duplicated or reordered)",
+        header->seq,
+        m_expected_seq)));
   }
   if (header->prev_hash != m_prev_hash) {
     if (m_expected_seq == 0) {
@@ -283,7 +280,7 @@ util::Result<void> RecordingReader::enter_chunk()
     // Report the earlier chunk: its content no longer matches the hash that follows it.
     m_position.chunk = m_expected_seq - 1;
     return util::fail(corrupt(fmt::format(
-      "content does not match the hash recorded in chunk {} (altered)", m_expected_seq)));
+        "content does not match the hash recorded in chunk {} (altered)", m_expected_seq)));
   }
   if (m_frame_first_chunk && header->base_time_us != m_frame_first_time_us) {
     return util::fail(corrupt("frame header time does not match its first chunk"));
@@ -346,7 +343,7 @@ util::Result<void> RecordingReader::check_trailer(const ChunkHeader& header,
   }
   const auto mismatch = [&](std::string_view what, std::uint64_t said, std::uint64_t found) {
     return util::fail(
-      corrupt(fmt::format("trailer says {} {}, the recording has {}", said, what, found)));
+        corrupt(fmt::format("trailer says {} {}, the recording has {}", said, what, found)));
   };
   if (trailer->chunk_count != header.seq) {
     return mismatch("chunks", trailer->chunk_count, header.seq);

@@ -14,8 +14,7 @@ constexpr std::size_t k_event_overhead = 1 + 10 + 10;
 } // namespace
 
 RecordingWriter::RecordingWriter(ChainWriter chain, const WriterOptions& options)
-  : m_chain(std::move(chain)),
-    m_options(options)
+    : m_chain(std::move(chain)), m_options(options)
 {
   if (m_options.chunk_bytes < 256) {
     m_options.chunk_bytes = 256;
@@ -27,14 +26,12 @@ util::Result<RecordingWriter> RecordingWriter::create(const std::string& path,
                                                       const Metadata& metadata,
                                                       const WriterOptions& options)
 {
-  ST_TRY_ASSIGN(util::Fd fd,
-                util::open_file(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600));
+  ST_TRY_ASSIGN(util::Fd fd, util::open_file(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600));
   return create(std::move(fd), metadata, options);
 }
 
-util::Result<RecordingWriter> RecordingWriter::create(util::Fd fd,
-                                                      const Metadata& metadata,
-                                                      const WriterOptions& options)
+util::Result<RecordingWriter>
+RecordingWriter::create(util::Fd fd, const Metadata& metadata, const WriterOptions& options)
 {
   ST_TRY_ASSIGN(ChainWriter chain,
                 ChainWriter::start(std::move(fd), {options.codec, options.zstd_level}));
@@ -66,10 +63,9 @@ util::Result<void> RecordingWriter::write(std::chrono::microseconds time, const 
   const std::string_view all = *bytes;
   std::size_t done = 0;
   do {
-    const std::size_t room =
-      m_options.chunk_bytes > m_chunk.size() + k_event_overhead
-        ? m_options.chunk_bytes - m_chunk.size() - k_event_overhead
-        : 0;
+    const std::size_t room = m_options.chunk_bytes > m_chunk.size() + k_event_overhead
+                                 ? m_options.chunk_bytes - m_chunk.size() - k_event_overhead
+                                 : 0;
     if (room < std::min<std::size_t>(all.size() - done, 64) && !m_chunk.empty()) {
       ST_TRY(close_chunk());
       continue;
@@ -85,8 +81,8 @@ util::Result<void> RecordingWriter::append(std::uint64_t time_us, const EventDat
 {
   const std::size_t size = encoded_size(0, data);
   if (size > k_max_frame_raw_bytes / 2) {
-    return util::fail(util::ErrorKind::usage, "a {} event of {} bytes is too large",
-                      type_name(data), size);
+    return util::fail(
+        util::ErrorKind::usage, "a {} event of {} bytes is too large", type_name(data), size);
   }
   if (!m_chunk.empty() && m_chunk.size() + size > m_options.chunk_bytes) {
     ST_TRY(close_chunk());
@@ -95,7 +91,7 @@ util::Result<void> RecordingWriter::append(std::uint64_t time_us, const EventDat
   ++m_stats.event_count;
   if (const std::string_view* bytes = payload_bytes(data)) {
     (std::holds_alternative<Input>(data) ? m_stats.input_bytes : m_stats.output_bytes) +=
-      bytes->size();
+        bytes->size();
   }
   if (m_chunk.size() >= m_options.chunk_bytes) {
     ST_TRY(close_chunk());
@@ -179,7 +175,13 @@ util::Result<void> RecordingWriter::finish(std::chrono::microseconds end_time)
 
 util::Result<void> RecordingWriter::close()
 {
-  return m_chain.close();
+  // Buffered events are never dropped silently: the open chunk goes to the file first.
+  auto flushed = close_chunk();
+  auto closed = m_chain.close();
+  if (!flushed) {
+    return flushed;
+  }
+  return closed;
 }
 
 const WriterStats& RecordingWriter::stats() const

@@ -39,13 +39,11 @@ class RecordingWriter
 public:
   // Creates `path` (it must not exist; mode 0600, not following a symlink) and writes the file
   // header and the metadata chunk.
-  static util::Result<RecordingWriter> create(const std::string& path,
-                                              const Metadata& metadata,
-                                              const WriterOptions& options);
+  static util::Result<RecordingWriter>
+  create(const std::string& path, const Metadata& metadata, const WriterOptions& options);
   // The same on an empty file already open for writing.
-  static util::Result<RecordingWriter> create(util::Fd fd,
-                                              const Metadata& metadata,
-                                              const WriterOptions& options);
+  static util::Result<RecordingWriter>
+  create(util::Fd fd, const Metadata& metadata, const WriterOptions& options);
 
   // Adds an event at `time` (an offset from the start). Output and input larger than a chunk
   // are split. May close the open chunk first (size or time bound) and so write to the file.
@@ -62,7 +60,8 @@ public:
   // Closes the open chunk and writes the trailer; `end_time` is the session's end offset.
   // The writer accepts nothing afterwards.
   util::Result<void> finish(std::chrono::microseconds end_time);
-  // Closes the file (after finish, or to leave a recording incomplete on purpose).
+  // Writes the open chunk, if any, and closes the file: after finish(), or to leave a
+  // recording without a trailer (incomplete) on purpose.
   util::Result<void> close();
 
   const WriterStats& stats() const;

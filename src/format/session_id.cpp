@@ -3,9 +3,10 @@
 #include "util/assert.hpp"
 #include "util/bytes.hpp"
 
+#include <sys/random.h>
+
 #include <array>
 #include <cerrno>
-#include <sys/random.h>
 
 namespace shelltrail::format {
 

@@ -21,8 +21,8 @@ Hash Sha256::finish()
 {
   Hash digest{};
   unsigned size = 0;
-  ST_ASSERT(EVP_DigestFinal_ex(m_ctx.get(), reinterpret_cast<unsigned char*>(digest.data()), &size) ==
-            1);
+  ST_ASSERT(
+      EVP_DigestFinal_ex(m_ctx.get(), reinterpret_cast<unsigned char*>(digest.data()), &size) == 1);
   ST_ASSERT(size == digest.size());
   ST_ASSERT(EVP_DigestInit_ex(m_ctx.get(), EVP_sha256(), nullptr) == 1);
   return digest;

@@ -32,8 +32,8 @@ struct VerifyReport
 // Reads `path` to the end, calling `on_event` (if given) for each event. Returns an error only
 // when the file cannot be examined at all: not found, unreadable, not a recording, or a newer
 // major version. Damage and early ends are verdicts, not errors.
-util::Result<VerifyReport> verify_recording(
-  const std::string& path, const std::function<void(const Event&)>& on_event = {});
+util::Result<VerifyReport> verify_recording(const std::string& path,
+                                            const std::function<void(const Event&)>& on_event = {});
 
 // "ok", "incomplete", "altered".
 std::string_view to_string(Verdict verdict);

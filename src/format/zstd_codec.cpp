@@ -18,7 +18,7 @@ void ZstdCompressor::compress(std::span<const std::byte> input, util::Bytes& out
 {
   out.resize(ZSTD_compressBound(input.size()));
   const std::size_t size =
-    ZSTD_compress2(m_ctx.get(), out.data(), out.size(), input.data(), input.size());
+      ZSTD_compress2(m_ctx.get(), out.data(), out.size(), input.data(), input.size());
   ST_ASSERT(!ZSTD_isError(size)); // the bound makes failure impossible
   out.resize(size);
 }
@@ -48,13 +48,13 @@ util::Result<void> ZstdDecompressor::decompress(std::span<const std::byte> input
     return util::fail(util::ErrorKind::corrupt, "stored payload is not exactly one zstd frame");
   }
   const std::size_t size =
-    ZSTD_decompressDCtx(m_ctx.get(), out.data(), out.size(), input.data(), input.size());
+      ZSTD_decompressDCtx(m_ctx.get(), out.data(), out.size(), input.data(), input.size());
   if (ZSTD_isError(size)) {
     return util::fail(util::ErrorKind::corrupt, "zstd: {}", ZSTD_getErrorName(size));
   }
   if (size != out.size()) {
     return util::fail(
-      util::ErrorKind::corrupt, "zstd frame decoded to {} bytes, expected {}", size, out.size());
+        util::ErrorKind::corrupt, "zstd frame decoded to {} bytes, expected {}", size, out.size());
   }
   return {};
 }

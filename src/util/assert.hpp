@@ -4,10 +4,8 @@
 
 namespace shelltrail::util {
 
-[[noreturn]] void assertion_failed(const char* expression,
-                                   const char* file,
-                                   int line,
-                                   const char* function) noexcept;
+[[noreturn]] void
+assertion_failed(const char* expression, const char* file, int line, const char* function) noexcept;
 
 } // namespace shelltrail::util
 

@@ -80,9 +80,7 @@ std::string to_hex(std::span<const std::byte> bytes);
 
 // --- Inline implementations ---
 
-inline ByteWriter::ByteWriter(Bytes& out) : m_out(out)
-{
-}
+inline ByteWriter::ByteWriter(Bytes& out) : m_out(out) {}
 
 inline void ByteWriter::u8(std::uint8_t value)
 {
@@ -133,9 +131,7 @@ inline void ByteWriter::raw(std::string_view text)
   raw(as_bytes(text));
 }
 
-inline ByteReader::ByteReader(std::span<const std::byte> bytes) : m_bytes(bytes)
-{
-}
+inline ByteReader::ByteReader(std::span<const std::byte> bytes) : m_bytes(bytes) {}
 
 inline std::optional<std::uint8_t> ByteReader::u8()
 {

@@ -28,9 +28,7 @@ std::string_view to_string(ErrorKind kind)
   return "unknown";
 }
 
-Error::Error(ErrorKind kind, std::string message) : m_kind(kind), m_message(std::move(message))
-{
-}
+Error::Error(ErrorKind kind, std::string message) : m_kind(kind), m_message(std::move(message)) {}
 
 Error Error::from_errno(int errno_value, std::string_view what)
 {

@@ -47,10 +47,11 @@ private:
   std::string m_message;
 };
 
-template<typename T> using Result = tl::expected<T, Error>;
+template <typename T>
+using Result = tl::expected<T, Error>;
 
 // Shorthand for returning an error: `return fail(ErrorKind::corrupt, "bad magic at {}", offset);`
-template<typename... Args>
+template <typename... Args>
 tl::unexpected<Error> fail(ErrorKind kind, fmt::format_string<Args...> format, Args&&... args)
 {
   return tl::unexpected<Error>(Error(kind, fmt::format(format, std::forward<Args>(args)...)));
@@ -78,7 +79,7 @@ inline tl::unexpected<Error> fail(Error error)
     auto st_try_result_ = (expression);                                                            \
     if (!st_try_result_) [[unlikely]] {                                                            \
       return ::tl::unexpected<::shelltrail::util::Error>(                                          \
-        std::move(st_try_result_).error().with_context(::fmt::format(__VA_ARGS__)));               \
+          std::move(st_try_result_).error().with_context(::fmt::format(__VA_ARGS__)));             \
     }                                                                                              \
   } while (false)
 

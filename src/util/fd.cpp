@@ -1,7 +1,8 @@
 #include "util/fd.hpp"
 
-#include <cerrno>
 #include <unistd.h>
+
+#include <cerrno>
 
 namespace shelltrail::util {
 

@@ -32,13 +32,9 @@ private:
 
 // --- Inline implementations ---
 
-inline Fd::Fd(int fd) : m_fd(fd)
-{
-}
+inline Fd::Fd(int fd) : m_fd(fd) {}
 
-inline Fd::Fd(Fd&& other) noexcept : m_fd(other.release())
-{
-}
+inline Fd::Fd(Fd&& other) noexcept : m_fd(other.release()) {}
 
 inline Fd& Fd::operator=(Fd&& other) noexcept
 {

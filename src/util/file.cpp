@@ -1,9 +1,10 @@
 #include "util/file.hpp"
 
-#include <cerrno>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 namespace shelltrail::util {
 
@@ -24,7 +25,7 @@ Result<std::size_t> read_at(const Fd& fd, std::uint64_t offset, std::span<std::b
   std::size_t done = 0;
   while (done < buffer.size()) {
     const ssize_t n = ::pread(
-      fd.get(), buffer.data() + done, buffer.size() - done, static_cast<off_t>(offset + done));
+        fd.get(), buffer.data() + done, buffer.size() - done, static_cast<off_t>(offset + done));
     if (n == 0) {
       break;
     }
@@ -57,7 +58,8 @@ Result<void> write_all(const Fd& fd, std::span<const std::byte> bytes)
 
 Result<std::uint64_t> file_size(const Fd& fd)
 {
-  struct stat st {};
+  struct stat st
+  {};
   if (::fstat(fd.get(), &st) != 0) {
     return fail(Error::from_errno(errno, "fstat"));
   }

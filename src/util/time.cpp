@@ -69,7 +69,7 @@ std::string to_offset_string(std::chrono::microseconds offset)
   const std::int64_t us = offset.count();
   const std::int64_t total_s = us / 1'000'000;
   return fmt::format(
-    "{:02}:{:02}:{:02}.{:06}", total_s / 3600, (total_s / 60) % 60, total_s % 60, us % 1'000'000);
+      "{:02}:{:02}:{:02}.{:06}", total_s / 3600, (total_s / 60) % 60, total_s % 60, us % 1'000'000);
 }
 
 } // namespace shelltrail::util

@@ -26,7 +26,7 @@ ReadBack read_back(const std::string& path)
 {
   ReadBack result;
   auto report = format::verify_recording(
-    path, [&](const format::Event& e) { result.events.push_back(OwnedEvent::from(e)); });
+      path, [&](const format::Event& e) { result.events.push_back(OwnedEvent::from(e)); });
   EXPECT_TRUE(report.has_value()) << (report ? "" : report.error().message());
   if (report) {
     result.report = std::move(*report);

@@ -6,9 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <iterator>
-#include <unistd.h>
 
 namespace shelltrail::test {
 

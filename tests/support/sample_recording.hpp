@@ -5,6 +5,7 @@
 #include "format/layout.hpp"
 #include "format/metadata.hpp"
 #include "format/recording_writer.hpp"
+
 #include "support/event_text.hpp"
 
 #include <string>
@@ -16,16 +17,16 @@ format::Metadata sample_metadata();
 
 struct SampleOptions
 {
-  int chunks = 4;             // events chunks
-  int events_per_chunk = 3;   // output, input, and every third chunk a resize
-  bool finish = true;         // write the trailer
+  int chunks = 4;           // events chunks
+  int events_per_chunk = 3; // output, input, and every third chunk a resize
+  bool finish = true;       // write the trailer
   format::Codec codec = format::Codec::zstd;
 };
 
 struct Sample
 {
-  std::vector<OwnedEvent> events;          // what was written, in order
-  std::vector<std::size_t> events_before;  // events_before[k]: events in chunks before chunk k
+  std::vector<OwnedEvent> events;         // what was written, in order
+  std::vector<std::size_t> events_before; // events_before[k]: events in chunks before chunk k
 };
 
 // Writes `path` with `options.chunks` events chunks (seq 1..chunks), closing each explicitly.

@@ -7,20 +7,18 @@ namespace shelltrail::test {
 namespace {
 
 constexpr std::array<std::string_view, 40> k_words = {
-  "config",  "server",   "request", "handler", "buffer",  "timeout", "connection", "session",
-  "cache",   "index",    "worker",  "thread",  "socket",  "packet",  "message",    "queue",
-  "backup",  "database", "replica", "primary", "deploy",  "release", "kernel",     "module",
-  "network", "storage",  "volume",  "mount",   "service", "daemon",  "process",    "memory",
-  "error",   "warning",  "failed",  "started", "stopped", "ready",   "pending",    "retry"};
+    "config",  "server",   "request", "handler", "buffer",  "timeout", "connection", "session",
+    "cache",   "index",    "worker",  "thread",  "socket",  "packet",  "message",    "queue",
+    "backup",  "database", "replica", "primary", "deploy",  "release", "kernel",     "module",
+    "network", "storage",  "volume",  "mount",   "service", "daemon",  "process",    "memory",
+    "error",   "warning",  "failed",  "started", "stopped", "ready",   "pending",    "retry"};
 constexpr std::array<std::string_view, 6> k_colors = {
-  "\x1b[01;34m", "\x1b[01;32m", "\x1b[0;33m", "\x1b[01;31m", "\x1b[0;36m", "\x1b[1m"};
+    "\x1b[01;34m", "\x1b[01;32m", "\x1b[0;33m", "\x1b[01;31m", "\x1b[0;36m", "\x1b[1m"};
 constexpr std::array<std::string_view, 4> k_hosts = {"db-1", "web-3", "jump-1", "cache-2"};
 
 } // namespace
 
-SyntheticOutput::SyntheticOutput(std::uint64_t seed) : m_state(seed * 0x9e3779b97f4a7c15ULL + 1)
-{
-}
+SyntheticOutput::SyntheticOutput(std::uint64_t seed) : m_state(seed * 0x9e3779b97f4a7c15ULL + 1) {}
 
 std::uint64_t SyntheticOutput::next()
 {

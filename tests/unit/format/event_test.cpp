@@ -79,16 +79,26 @@ TEST(Event, KnownEventsIgnoreFieldsAddedLater)
 TEST(Event, MalformedEventsAreErrors)
 {
   const std::vector<std::pair<const char*, util::Bytes>> cases = {
-    {"type zero", {std::byte{0}, std::byte{0}, std::byte{0}}},
-    {"length past end", {std::byte{1}, std::byte{0}, std::byte{5}, std::byte{'a'}}},
-    {"truncated header", {std::byte{1}}},
-    {"resize without rows", {std::byte{4}, std::byte{0}, std::byte{1}, std::byte{80}}},
-    {"resize too wide",
-     {std::byte{4}, std::byte{0}, std::byte{4}, std::byte{0xff}, std::byte{0xff}, std::byte{0x07},
-      std::byte{1}}},
-    {"end with bad termination",
-     {std::byte{7}, std::byte{0}, std::byte{4}, std::byte{9}, std::byte{0}, std::byte{0},
-      std::byte{0}}},
+      {"type zero", {std::byte{0}, std::byte{0}, std::byte{0}}},
+      {"length past end", {std::byte{1}, std::byte{0}, std::byte{5}, std::byte{'a'}}},
+      {"truncated header", {std::byte{1}}},
+      {"resize without rows", {std::byte{4}, std::byte{0}, std::byte{1}, std::byte{80}}},
+      {"resize too wide",
+       {std::byte{4},
+        std::byte{0},
+        std::byte{4},
+        std::byte{0xff},
+        std::byte{0xff},
+        std::byte{0x07},
+        std::byte{1}}},
+      {"end with bad termination",
+       {std::byte{7},
+        std::byte{0},
+        std::byte{4},
+        std::byte{9},
+        std::byte{0},
+        std::byte{0},
+        std::byte{0}}},
   };
   for (const auto& [name, bytes] : cases) {
     SCOPED_TRACE(name);

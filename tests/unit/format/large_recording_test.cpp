@@ -4,6 +4,7 @@
 #include "format/recording_writer.hpp"
 #include "format/sha256.hpp"
 #include "format/verify.hpp"
+
 #include "support/sample_recording.hpp"
 #include "support/synthetic_output.hpp"
 #include "support/temp_dir.hpp"
@@ -25,8 +26,7 @@ constexpr std::uint64_t k_total_bytes = 1ULL << 30;
 #endif
 
 class LargeRecordingTest : public test::TempDirTest
-{
-};
+{};
 
 TEST_F(LargeRecordingTest, StreamsBackInBoundedMemory)
 {

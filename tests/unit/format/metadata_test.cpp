@@ -15,8 +15,7 @@ Metadata sample()
   m.audit_session_id = 17;
   m.host = "jump-1";
   m.tty = "/dev/pts/3";
-  m.ssh = SshOrigin{"10.0.0.5", 51234, "10.0.0.1", 22, "publickey", "ssh-ed25519",
-                    "SHA256:abc"};
+  m.ssh = SshOrigin{"10.0.0.5", 51234, "10.0.0.1", 22, "publickey", "ssh-ed25519", "SHA256:abc"};
   m.command = "uptime";
   m.shell = "/bin/bash";
   m.term = "xterm-256color";
@@ -96,15 +95,15 @@ TEST(Metadata, UnknownFieldsSurviveAReadAndRewrite)
 TEST(Metadata, BadDocumentsAreCorruptWithTheKeyNamed)
 {
   const std::vector<std::pair<std::string, std::string>> cases = {
-    {"not json", "{"},
-    {"not an object", "[1,2]"},
-    {"user not a string", R"({"user": 5})"},
-    {"uid negative", R"({"uid": -1})"},
-    {"uid too large", R"({"uid": 99999999999})"},
-    {"port out of range", R"({"ssh": {"client_port": 70000}})"},
-    {"ssh not an object", R"({"ssh": "x"})"},
-    {"too deep", std::string(100, '[') + std::string(100, ']')},
-    {"deep inside object", R"({"a":)" + std::string(40, '[') + std::string(40, ']') + "}"},
+      {"not json", "{"},
+      {"not an object", "[1,2]"},
+      {"user not a string", R"({"user": 5})"},
+      {"uid negative", R"({"uid": -1})"},
+      {"uid too large", R"({"uid": 99999999999})"},
+      {"port out of range", R"({"ssh": {"client_port": 70000}})"},
+      {"ssh not an object", R"({"ssh": "x"})"},
+      {"too deep", std::string(100, '[') + std::string(100, ']')},
+      {"deep inside object", R"({"a":)" + std::string(40, '[') + std::string(40, ']') + "}"},
   };
   for (const auto& [name, text] : cases) {
     SCOPED_TRACE(name);
@@ -112,8 +111,7 @@ TEST(Metadata, BadDocumentsAreCorruptWithTheKeyNamed)
     ASSERT_FALSE(parsed);
     EXPECT_EQ(parsed.error().kind(), util::ErrorKind::corrupt);
   }
-  EXPECT_NE(parse_metadata(R"({"uid": "x"})").error().message().find("'uid'"),
-            std::string::npos);
+  EXPECT_NE(parse_metadata(R"({"uid": "x"})").error().message().find("'uid'"), std::string::npos);
 }
 
 TEST(Metadata, InvalidUtf8IsReplacedNotThrown)

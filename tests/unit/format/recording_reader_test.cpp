@@ -1,12 +1,13 @@
-#include "format/recording_reader.hpp"
-
 #include "format/chain_writer.hpp"
 #include "format/frame_codec.hpp"
-#include "support/sample_recording.hpp"
-#include "support/temp_dir.hpp"
+#include "format/recording_reader.hpp"
 #include "util/file.hpp"
 
+#include "support/sample_recording.hpp"
+#include "support/temp_dir.hpp"
+
 #include <fcntl.h>
+
 #include <fstream>
 
 namespace shelltrail::format {
@@ -34,7 +35,7 @@ TEST_F(RecordingReaderTest, TornLastChunkAtEveryByteOffsetIsIncompleteWithWhatCa
     SCOPED_TRACE(codec == Codec::zstd ? "zstd" : "none");
     const std::string full = codec == Codec::zstd ? "full-zstd.strec" : "full-none.strec";
     const auto sample =
-      test::write_sample_recording(path(full), {.chunks = 4, .finish = false, .codec = codec});
+        test::write_sample_recording(path(full), {.chunks = 4, .finish = false, .codec = codec});
     const auto frames = test::list_frames(path(full));
     ASSERT_EQ(frames.size(), 5U); // metadata + 4 events chunks
     const auto& last = frames.back();
@@ -99,12 +100,14 @@ TEST_F(RecordingReaderTest, ReorderedRemovedAndDuplicatedChunksAreAltered)
     std::uint64_t damaged_chunk;
   };
   const std::vector<Case> cases = {
-    {"swapped", {header, range(0), range(1), range(3), range(2), range(4), range(5)}, 2},
-    {"removed", {header, range(0), range(1), range(3), range(4), range(5)}, 2},
-    {"duplicated", {header, range(0), range(1), range(2), range(2), range(3), range(4), range(5)},
-     3},
-    {"after the trailer", {header, range(0), range(1), range(2), range(3), range(4), range(5),
-                           range(4)}, 5},
+      {"swapped", {header, range(0), range(1), range(3), range(2), range(4), range(5)}, 2},
+      {"removed", {header, range(0), range(1), range(3), range(4), range(5)}, 2},
+      {"duplicated",
+       {header, range(0), range(1), range(2), range(2), range(3), range(4), range(5)},
+       3},
+      {"after the trailer",
+       {header, range(0), range(1), range(2), range(3), range(4), range(5), range(4)},
+       5},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -134,10 +137,13 @@ TEST_F(RecordingReaderTest, AnEditWithRecomputedChecksumsBreaksTheChain)
   header.payload_crc = crc32(payload);
   util::Bytes header_bytes;
   encode_frame_header(header, header_bytes);
-  ASSERT_EQ(::pwrite(fd->get(), header_bytes.data(), header_bytes.size(),
-                     static_cast<off_t>(target.offset)),
-            static_cast<ssize_t>(header_bytes.size()));
-  ASSERT_EQ(::pwrite(fd->get(), payload.data(), payload.size(),
+  ASSERT_EQ(
+      ::pwrite(
+          fd->get(), header_bytes.data(), header_bytes.size(), static_cast<off_t>(target.offset)),
+      static_cast<ssize_t>(header_bytes.size()));
+  ASSERT_EQ(::pwrite(fd->get(),
+                     payload.data(),
+                     payload.size(),
                      static_cast<off_t>(target.offset + k_frame_header_size)),
             static_cast<ssize_t>(payload.size()));
   const auto back = read_back(path("r.strec"));
@@ -185,13 +191,13 @@ TEST_F(RecordingReaderTest, BadFilesGiveOneClearError)
     const char* says;
   };
   const std::vector<Case> cases = {
-    {"missing", util::ErrorKind::not_found, "No such file"},
-    {"empty", util::ErrorKind::unsupported, "empty file"},
-    {"random", util::ErrorKind::unsupported, "not a shelltrail recording"},
-    {"magic-only", util::ErrorKind::truncated, "ends inside its file header"},
-    {"newer", util::ErrorKind::unsupported, "format 2.0 is not supported"},
-    {"header-only", util::ErrorKind::truncated, "ends before its metadata"},
-    {"huge-frame", util::ErrorKind::corrupt, "checksum"},
+      {"missing", util::ErrorKind::not_found, "No such file"},
+      {"empty", util::ErrorKind::unsupported, "empty file"},
+      {"random", util::ErrorKind::unsupported, "not a shelltrail recording"},
+      {"magic-only", util::ErrorKind::truncated, "ends inside its file header"},
+      {"newer", util::ErrorKind::unsupported, "format 2.0 is not supported"},
+      {"header-only", util::ErrorKind::truncated, "ends before its metadata"},
+      {"huge-frame", util::ErrorKind::corrupt, "checksum"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -200,7 +206,7 @@ TEST_F(RecordingReaderTest, BadFilesGiveOneClearError)
     EXPECT_EQ(reader.error().kind(), c.kind) << reader.error().message();
     EXPECT_NE(reader.error().message().find(c.says), std::string::npos) << reader.error().message();
     EXPECT_NE(reader.error().message().find(path(c.name)), std::string::npos)
-      << "the error names the file: " << reader.error().message();
+        << "the error names the file: " << reader.error().message();
   }
 }
 
@@ -220,7 +226,7 @@ TEST_F(RecordingReaderTest, ErrorsNameFileChunkAndOffset)
   EXPECT_NE(message.find(path("r.strec")), std::string::npos) << message;
   EXPECT_NE(message.find("chunk 3"), std::string::npos) << message;
   EXPECT_NE(message.find("offset " + std::to_string(frames[3].offset)), std::string::npos)
-    << message;
+      << message;
   // The error is sticky: a caller that keeps asking gets it again, not garbage.
   EXPECT_FALSE(reader->next());
 }

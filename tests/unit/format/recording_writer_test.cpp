@@ -1,13 +1,14 @@
+#include "format/recording_reader.hpp"
 #include "format/recording_writer.hpp"
 
-#include "format/recording_reader.hpp"
 #include "support/sample_recording.hpp"
 #include "support/temp_dir.hpp"
 
-#include <csignal>
-#include <random>
 #include <sys/resource.h>
 #include <sys/stat.h>
+
+#include <csignal>
+#include <random>
 
 namespace shelltrail::format {
 namespace {
@@ -17,12 +18,12 @@ using test::OwnedEvent;
 using test::read_back;
 
 class RecordingWriterTest : public test::TempDirTest
-{
-};
+{};
 
 std::uint64_t size_of(const std::string& path)
 {
-  struct stat st {};
+  struct stat st
+  {};
   EXPECT_EQ(::stat(path.c_str(), &st), 0);
   return static_cast<std::uint64_t>(st.st_size);
 }
@@ -32,16 +33,16 @@ TEST_F(RecordingWriterTest, EveryEventTypeRoundTripsThroughAFile)
   StreamSummary summary{Stream::output, 10'000'000, 4096, {}, "rsync -a /srv ."};
   summary.sha256.fill(std::byte{0x5a});
   const std::vector<EventData> all = {
-    Output{"$ "},
-    Input{"sudo -k\r"},
-    RedactedInput{9},
-    Resize{132, 43},
-    Marker{"incident INC-7"},
-    ClockState{true, 0, 0x2001, 120, 45},
-    ClockStep{2'500'000'000},
-    ErrorOutput{"scp: warning\n"},
-    summary,
-    End{Termination::exited, 3, false, 1'795'849'351'000'000'000, "exit"},
+      Output{"$ "},
+      Input{"sudo -k\r"},
+      RedactedInput{9},
+      Resize{132, 43},
+      Marker{"incident INC-7"},
+      ClockState{true, 0, 0x2001, 120, 45},
+      ClockStep{2'500'000'000},
+      ErrorOutput{"scp: warning\n"},
+      summary,
+      End{Termination::exited, 3, false, 1'795'849'351'000'000'000, "exit"},
   };
   auto writer = RecordingWriter::create(path("r.strec"), test::sample_metadata(), {});
   ASSERT_TRUE(writer) << writer.error().message();
@@ -214,7 +215,10 @@ public:
     limit.rlim_cur = bytes;
     setrlimit(RLIMIT_FSIZE, &limit);
   }
-  ~FileSizeLimit() { setrlimit(RLIMIT_FSIZE, &m_old); }
+  ~FileSizeLimit()
+  {
+    setrlimit(RLIMIT_FSIZE, &m_old);
+  }
   FileSizeLimit(const FileSizeLimit&) = delete;
   FileSizeLimit& operator=(const FileSizeLimit&) = delete;
 

@@ -7,8 +7,7 @@ namespace shelltrail::format {
 namespace {
 
 class VerifyTest : public test::TempDirTest
-{
-};
+{};
 
 // Which chunk a byte of the file belongs to: the file header counts as chunk 0 (its hash seeds
 // the chain); every frame byte belongs to the frame's first chunk.
@@ -53,10 +52,10 @@ TEST_F(VerifyTest, EveryFlippedBitAnywhereIsDetectedAtItsChunk)
           continue;
         }
         ASSERT_EQ(report->verdict, Verdict::altered)
-          << "bit " << bit << " of byte " << offset << " flipped went unnoticed: "
-          << report->detail;
+            << "bit " << bit << " of byte " << offset
+            << " flipped went unnoticed: " << report->detail;
         ASSERT_EQ(report->damage.chunk, chunk_at(frames, offset))
-          << "byte " << offset << ": " << report->detail;
+            << "byte " << offset << ": " << report->detail;
         ++altered;
       }
     }
