@@ -37,7 +37,7 @@ run_ctest() {
 }
 
 step "build: g++ (build/)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DST_WARNINGS_AS_ERRORS=ON
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DST_WARNINGS_AS_ERRORS=ON -DST_ENABLE_BENCH=ON
 cmake --build build -j "$jobs"
 step "tests: g++ build"
 run_ctest build

@@ -144,80 +144,53 @@ util::Result<std::optional<Event>> RecordingReader::next()
   }
 }
 
-bool RecordingReader::rest_is_zero(std::uint64_t offset)
-{
-  std::byte buffer[4096];
-  while (offset < m_file_size) {
-    const auto n = util::read_at(m_fd, offset, buffer);
-    if (!n || *n == 0) {
-      return false;
-    }
-    if (std::any_of(buffer, buffer + *n, [](std::byte b) { return b != std::byte{0}; })) {
-      return false;
-    }
-    offset += *n;
-  }
-  return true;
-}
-
 util::Result<void> RecordingReader::read_frame()
 {
   const std::uint64_t offset = m_next_frame_offset;
   m_position = {m_expected_seq, offset};
-  const std::uint64_t left = m_file_size - offset;
-  std::array<std::byte, k_frame_header_size> header_bytes{};
-  if (left < k_frame_header_size) {
-    end_incomplete(fmt::format(
-        "the file ends inside the frame header of chunk {} (offset {})", m_expected_seq, offset));
-    return {};
+  // The metadata is read here; a large file's events come through the read-ahead thread.
+  if (!m_pipeline && m_expected_seq >= 1 && m_file_size >= k_read_ahead_min_bytes) {
+    m_pipeline = std::make_unique<FramePipeline>(m_fd.get(), m_file_size, offset);
   }
-  ST_TRY_CONTEXT(util::read_at(m_fd, offset, header_bytes), "{}", m_path);
-  auto header = decode_frame_header(header_bytes);
-  if (!header) {
-    if (rest_is_zero(offset)) {
-      end_incomplete(fmt::format(
-          "the file ends in {} zero bytes at offset {} (blocks never written before a crash)",
-          left,
-          offset));
-      return {};
+  const LoadedFrame* frame = nullptr;
+  if (m_pipeline) {
+    frame = &m_pipeline->next();
+  } else {
+    if (!m_loader) {
+      m_loader = std::make_unique<FrameLoader>(m_fd.get(), m_file_size);
     }
-    return util::fail(corrupt(header.error().message()));
+    m_loader->load(offset, m_loaded);
+    frame = &m_loaded;
   }
-  if (header->first_seq != m_expected_seq) {
+  if (frame->io_error) {
+    return util::fail(util::Error(*frame->io_error).with_context(m_path));
+  }
+  switch (frame->status) {
+  case LoadedFrame::Status::end:
+    end_incomplete(fmt::format("no trailer after chunk {}: the recorder did not finish the session",
+                               m_expected_seq == 0 ? 0 : m_expected_seq - 1));
+    return {};
+  case LoadedFrame::Status::torn:
+    end_incomplete(fmt::format("chunk {}: {}", m_expected_seq, frame->message));
+    return {};
+  case LoadedFrame::Status::damaged:
+    return util::fail(corrupt(frame->message));
+  case LoadedFrame::Status::frame:
+    break;
+  }
+  if (frame->header.first_seq != m_expected_seq) {
     return util::fail(corrupt(fmt::format(
         "frame starts with chunk {}, expected chunk {} (chunks removed, duplicated or reordered)",
-        header->first_seq,
+        frame->header.first_seq,
         m_expected_seq)));
   }
-  if (header->stored_len > left - k_frame_header_size) {
-    end_incomplete(fmt::format("the file ends inside chunk {} (frame at offset {} needs {} bytes, "
-                               "{} present)",
-                               m_expected_seq,
-                               offset,
-                               header->stored_len,
-                               left - k_frame_header_size));
-    return {};
-  }
-  // Allocation is bounded by the caps decode_frame_header checked and by the file's size.
-  m_stored.resize(header->stored_len);
-  ST_TRY_CONTEXT(util::read_at(m_fd, offset + k_frame_header_size, m_stored), "{}", m_path);
-  if (crc32(m_stored) != header->payload_crc) {
-    return util::fail(corrupt("frame payload checksum mismatch"));
-  }
-  if (header->codec == Codec::zstd) {
-    m_raw.resize(header->raw_len);
-    auto decoded = m_decompressor.decompress(m_stored, m_raw);
-    if (!decoded) {
-      return util::fail(corrupt(decoded.error().message()));
-    }
-  } else {
-    m_raw.swap(m_stored);
-  }
+  m_frame = frame;
+  m_raw = frame->raw;
   m_raw_position = 0;
-  m_chunks_left_in_frame = header->chunk_count;
-  m_frame_first_time_us = header->first_time_us;
+  m_chunks_left_in_frame = frame->header.chunk_count;
+  m_frame_first_time_us = frame->header.first_time_us;
   m_frame_first_chunk = true;
-  m_next_frame_offset = offset + k_frame_header_size + header->stored_len;
+  m_next_frame_offset = offset + k_frame_header_size + frame->header.stored_len;
   ++m_stats.frame_count;
   return {};
 }
@@ -230,12 +203,6 @@ util::Result<bool> RecordingReader::advance_chunk()
       if (m_raw_position != m_raw.size()) {
         return util::fail(corrupt(fmt::format("{} bytes after the last chunk of the frame",
                                               m_raw.size() - m_raw_position)));
-      }
-      if (m_next_frame_offset == m_file_size) {
-        end_incomplete(fmt::format("no trailer after chunk {}: the recorder did not finish the "
-                                   "session",
-                                   m_expected_seq == 0 ? 0 : m_expected_seq - 1));
-        break;
       }
       ST_TRY(read_frame());
       continue;
@@ -254,7 +221,7 @@ util::Result<bool> RecordingReader::advance_chunk()
 util::Result<void> RecordingReader::enter_chunk()
 {
   m_position.chunk = m_expected_seq;
-  const std::span<const std::byte> rest = std::span<const std::byte>(m_raw).subspan(m_raw_position);
+  const std::span<const std::byte> rest = m_raw.subspan(m_raw_position);
   if (rest.size() < k_chunk_header_size) {
     return util::fail(corrupt("chunk header runs past the end of the frame"));
   }

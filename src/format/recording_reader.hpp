@@ -9,9 +9,12 @@
 //  - anything else malformed: an ErrorKind::corrupt error naming file, chunk and offset. Events
 //    already returned stay valid, and position() says where the damage is.
 // Lengths are checked against the file size and hard caps before anything is allocated.
+// Files of k_read_ahead_min_bytes or more are read one frame ahead on a second thread
+// (FramePipeline), so decompression overlaps hashing; memory stays at two frames.
 
 #include "format/event.hpp"
 #include "format/frame_codec.hpp"
+#include "format/frame_loader.hpp"
 #include "format/metadata.hpp"
 #include "format/sha256.hpp"
 #include "format/zstd_codec.hpp"
@@ -20,10 +23,13 @@
 #include "util/fd.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
 namespace shelltrail::format {
+
+inline constexpr std::uint64_t k_read_ahead_min_bytes = 8U << 20;
 
 struct ReadStats
 {
@@ -84,7 +90,6 @@ private:
   util::Result<void> read_frame();
   util::Result<void> enter_chunk();
   util::Result<void> check_trailer(const ChunkHeader& header, std::span<const std::byte> body);
-  bool rest_is_zero(std::uint64_t offset);
   void end_incomplete(std::string reason);
   util::Error corrupt(std::string_view message) const;
 
@@ -93,13 +98,16 @@ private:
   std::uint64_t m_file_size = 0;
   FileVersion m_version;
   Metadata m_metadata;
-  ZstdDecompressor m_decompressor;
-  Sha256 m_hasher;
+
+  // Where frames come from: loaded here, or by the read-ahead thread for large files.
+  std::unique_ptr<FrameLoader> m_loader;
+  std::unique_ptr<FramePipeline> m_pipeline;
+  LoadedFrame m_loaded;
 
   // The frame being read.
   std::uint64_t m_next_frame_offset = 0;
-  util::Bytes m_stored;
-  util::Bytes m_raw;
+  const LoadedFrame* m_frame = nullptr;
+  std::span<const std::byte> m_raw; // the current frame's decoded chunks
   std::size_t m_raw_position = 0;
   std::uint16_t m_chunks_left_in_frame = 0;
   std::uint64_t m_frame_first_time_us = 0;

@@ -22,10 +22,15 @@ Result<Fd> open_file(const std::string& path, int flags, unsigned mode)
 
 Result<std::size_t> read_at(const Fd& fd, std::uint64_t offset, std::span<std::byte> buffer)
 {
+  return read_at(fd.get(), offset, buffer);
+}
+
+Result<std::size_t> read_at(int fd, std::uint64_t offset, std::span<std::byte> buffer)
+{
   std::size_t done = 0;
   while (done < buffer.size()) {
-    const ssize_t n = ::pread(
-        fd.get(), buffer.data() + done, buffer.size() - done, static_cast<off_t>(offset + done));
+    const ssize_t n =
+        ::pread(fd, buffer.data() + done, buffer.size() - done, static_cast<off_t>(offset + done));
     if (n == 0) {
       break;
     }

@@ -17,6 +17,8 @@ Result<Fd> open_file(const std::string& path, int flags, unsigned mode = 0);
 
 // Reads up to buffer.size() bytes at `offset`; returns how many were read (fewer only at EOF).
 Result<std::size_t> read_at(const Fd& fd, std::uint64_t offset, std::span<std::byte> buffer);
+// The same on a descriptor owned elsewhere.
+Result<std::size_t> read_at(int fd, std::uint64_t offset, std::span<std::byte> buffer);
 
 // Writes all of `bytes`, looping over partial writes and EINTR.
 Result<void> write_all(const Fd& fd, std::span<const std::byte> bytes);

@@ -2,10 +2,11 @@
 // MemoryFile: puts fuzz input in an anonymous in-memory file with a path, because the reader
 // opens recordings by path.
 
-#include <cstdint>
-#include <string>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include <cstdint>
+#include <string>
 
 namespace shelltrail::fuzz {
 
@@ -13,7 +14,7 @@ class MemoryFile
 {
 public:
   MemoryFile(const std::uint8_t* data, std::size_t size)
-    : m_fd(memfd_create("fuzz-recording", MFD_CLOEXEC))
+      : m_fd(memfd_create("fuzz-recording", MFD_CLOEXEC))
   {
     std::size_t done = 0;
     while (done < size) {
@@ -24,11 +25,17 @@ public:
       done += static_cast<std::size_t>(n);
     }
   }
-  ~MemoryFile() { close(m_fd); }
+  ~MemoryFile()
+  {
+    close(m_fd);
+  }
   MemoryFile(const MemoryFile&) = delete;
   MemoryFile& operator=(const MemoryFile&) = delete;
 
-  std::string path() const { return "/proc/self/fd/" + std::to_string(m_fd); }
+  std::string path() const
+  {
+    return "/proc/self/fd/" + std::to_string(m_fd);
+  }
 
 private:
   int m_fd;

@@ -6,8 +6,9 @@
 
 #include "format/chain_writer.hpp"
 #include "format/verify.hpp"
-#include "fuzz_file.hpp"
 #include "util/bytes.hpp"
+
+#include "fuzz_file.hpp"
 
 #include <sys/mman.h>
 
@@ -22,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string path = "/proc/self/fd/" + std::to_string(fd);
   {
     const format::Codec codec =
-      size > 0 && (data[size - 1] & 1) != 0 ? format::Codec::zstd : format::Codec::none;
+        size > 0 && (data[size - 1] & 1) != 0 ? format::Codec::zstd : format::Codec::none;
     auto chain = format::ChainWriter::start(util::Fd(dup(fd)), {codec, 1});
     if (!chain) {
       close(fd);

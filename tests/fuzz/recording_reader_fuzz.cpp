@@ -2,6 +2,7 @@
 // decompression. Any input must give events, an end state or an error; never a crash.
 
 #include "format/verify.hpp"
+
 #include "fuzz_file.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
@@ -9,11 +10,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const shelltrail::fuzz::MemoryFile file(data, size);
   std::uint64_t bytes = 0;
   const auto report = shelltrail::format::verify_recording(
-    file.path(), [&](const shelltrail::format::Event& event) {
-      if (const auto* view = shelltrail::format::payload_bytes(event.data)) {
-        bytes += view->size(); // touch what the views point at
-      }
-    });
+      file.path(), [&](const shelltrail::format::Event& event) {
+        if (const auto* view = shelltrail::format::payload_bytes(event.data)) {
+          bytes += view->size(); // touch what the views point at
+        }
+      });
   (void)report;
   return 0;
 }

@@ -1,6 +1,7 @@
 #include "format/chain_writer.hpp"
 #include "format/frame_codec.hpp"
 #include "format/recording_reader.hpp"
+#include "format/recording_writer.hpp"
 #include "util/file.hpp"
 
 #include "support/sample_recording.hpp"
@@ -229,6 +230,50 @@ TEST_F(RecordingReaderTest, ErrorsNameFileChunkAndOffset)
       << message;
   // The error is sticky: a caller that keeps asking gets it again, not garbage.
   EXPECT_FALSE(reader->next());
+}
+
+TEST_F(RecordingReaderTest, ReadAheadReportsDamageAndTornTailsLikeTheDirectPath)
+{
+  // Large enough for the read-ahead thread (k_read_ahead_min_bytes); random bytes stay large.
+  std::string noise(24 << 20, '\0');
+  std::uint64_t x = 88172645463325252ULL;
+  for (char& c : noise) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    c = static_cast<char>(x);
+  }
+  {
+    auto writer = RecordingWriter::create(path("big.strec"), test::sample_metadata(), {});
+    ASSERT_TRUE(writer);
+    for (std::size_t at = 0; at < noise.size(); at += 4096) {
+      ASSERT_TRUE(writer->write(std::chrono::microseconds(at), Output{noise.substr(at, 4096)}));
+    }
+    ASSERT_TRUE(writer->finish(std::chrono::microseconds(noise.size())));
+    ASSERT_TRUE(writer->close());
+  }
+  const auto frames = test::list_frames(path("big.strec"));
+  ASSERT_GT(frames.back().offset, 2 * k_read_ahead_min_bytes);
+  const auto intact = read_back(path("big.strec"));
+  EXPECT_EQ(intact.report.verdict, Verdict::ok);
+  EXPECT_EQ(intact.report.stats.output_bytes, noise.size());
+
+  // Damage far into the file: found at its chunk, with everything before it delivered.
+  const auto& target = frames[frames.size() - 40];
+  test::copy_file(path("big.strec"), path("damaged.strec"));
+  test::flip_bit(path("damaged.strec"), target.offset + k_frame_header_size + 100, 3);
+  const auto damaged = read_back(path("damaged.strec"));
+  EXPECT_EQ(damaged.report.verdict, Verdict::altered);
+  EXPECT_EQ(damaged.report.damage.chunk, target.header.first_seq);
+  EXPECT_EQ(damaged.report.damage.offset, target.offset);
+
+  // A torn tail far into the file.
+  test::copy_file(path("big.strec"), path("torn.strec"));
+  test::truncate_file(path("torn.strec"), target.offset + 10);
+  const auto torn = read_back(path("torn.strec"));
+  EXPECT_EQ(torn.report.verdict, Verdict::incomplete);
+  EXPECT_EQ(torn.report.stats.chunk_count, target.header.first_seq);
+  EXPECT_EQ(torn.events, damaged.events);
 }
 
 } // namespace
