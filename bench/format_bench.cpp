@@ -8,6 +8,7 @@
 
 #include "format/recording_writer.hpp"
 #include "format/verify.hpp"
+
 #include "support/sample_recording.hpp"
 #include "support/synthetic_output.hpp"
 
@@ -40,7 +41,7 @@ const std::string& data_set(int which)
     test::SyntheticOutput(11).append(data, k_size);
   } else if (which == 1) {
     for (const auto& entry : std::filesystem::recursive_directory_iterator(
-           "/usr/include", std::filesystem::directory_options::skip_permission_denied)) {
+             "/usr/include", std::filesystem::directory_options::skip_permission_denied)) {
       if (data.size() >= k_size) {
         break;
       }
@@ -51,7 +52,7 @@ const std::string& data_set(int which)
     }
   } else {
     static constexpr char k_alphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::mt19937_64 random(5);
     while (data.size() < k_size) {
       for (int i = 0; i < 76; ++i) {
@@ -67,9 +68,9 @@ const char* k_names[] = {"terminal", "headers", "random"};
 
 std::string bench_path(int which)
 {
-  return (std::filesystem::temp_directory_path() / (std::string("shelltrail-bench-") +
-                                                    k_names[which] + ".strec"))
-    .string();
+  return (std::filesystem::temp_directory_path() /
+          (std::string("shelltrail-bench-") + k_names[which] + ".strec"))
+      .string();
 }
 
 void write_recording(int which, std::uint64_t total, format::WriterStats& stats)
@@ -114,9 +115,9 @@ void BM_Write(benchmark::State& state)
   state.SetLabel(k_names[which]);
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(total));
   state.counters["stored_per_output_byte"] =
-    static_cast<double>(stats.file_bytes) / static_cast<double>(total);
+      static_cast<double>(stats.file_bytes) / static_cast<double>(total);
   state.counters["compression_x"] =
-    static_cast<double>(total) / static_cast<double>(stats.file_bytes);
+      static_cast<double>(total) / static_cast<double>(stats.file_bytes);
 }
 
 void BM_Read(benchmark::State& state)

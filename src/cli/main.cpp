@@ -86,5 +86,11 @@ int run_main(int argc, char** argv)
 
 int main(int argc, char** argv)
 {
-  return shelltrail::cli::run_main(argc, argv);
+  try {
+    return shelltrail::cli::run_main(argc, argv);
+  } catch (const std::exception& e) {
+    // Only resource exhaustion (std::bad_alloc) and library bugs get here.
+    std::fprintf(stderr, "shelltrail: error: %s\n", e.what());
+    return 70; // EX_SOFTWARE
+  }
 }

@@ -42,7 +42,8 @@ void FrameLoader::load(std::uint64_t offset, LoadedFrame& frame)
   }
   const std::uint64_t left = m_file_size - offset;
   if (left < k_frame_header_size) {
-    return done(Status::torn, fmt::format("the file ends inside a frame header (offset {})", offset));
+    return done(Status::torn,
+                fmt::format("the file ends inside a frame header (offset {})", offset));
   }
   std::array<std::byte, k_frame_header_size> header_bytes{};
   if (auto read = util::read_at(fd, offset, header_bytes); !read) {
@@ -90,9 +91,8 @@ void FrameLoader::load(std::uint64_t offset, LoadedFrame& frame)
 }
 
 FramePipeline::FramePipeline(int fd, std::uint64_t file_size, std::uint64_t offset)
-  : m_loader(fd, file_size), m_thread([this, offset] { run(offset); })
-{
-}
+    : m_loader(fd, file_size), m_thread([this, offset] { run(offset); })
+{}
 
 FramePipeline::~FramePipeline()
 {

@@ -26,9 +26,9 @@ namespace shelltrail::format {
 struct LoadedFrame
 {
   enum class Status {
-    frame, // header and raw (decoded chunks) are valid
-    end,   // the file ends exactly here
-    torn,  // the file ends inside this frame, or in zeros: `message` says how
+    frame,  // header and raw (decoded chunks) are valid
+    end,    // the file ends exactly here
+    torn,   // the file ends inside this frame, or in zeros: `message` says how
     damaged // header or payload is bad: `message` says what
   };
   Status status = Status::end;
@@ -85,7 +85,7 @@ private:
   FrameLoader m_loader;
   Batch m_slots[k_slots];
   std::size_t m_consumer_index = 0; // next frame of the consumer's batch
-  int m_consumer_slot = -1; // slot the caller holds, -1 before the first next()
+  int m_consumer_slot = -1;         // slot the caller holds, -1 before the first next()
   bool m_ready[k_slots] = {};
   int m_producer_slot = 0;
   bool m_stop = false;

@@ -53,7 +53,7 @@ struct Metadata
 
 // Parses the metadata body. Fails with ErrorKind::corrupt naming the key on invalid JSON, a
 // non-object, nesting deeper than 32, or a known key of the wrong type or range.
-util::Result<Metadata> parse_metadata(std::string_view json);
+util::Result<Metadata> parse_metadata(std::string_view text);
 
 // The JSON text for `metadata`: its document with every known field set from the struct.
 std::string to_json_text(const Metadata& metadata);

@@ -26,7 +26,7 @@ util::Result<RecordingReader> RecordingReader::open(const std::string& path)
   std::array<std::byte, k_file_header_size> header{};
   ST_TRY_CONTEXT(util::read_at(reader.m_fd, 0, header), "{}", path);
   if (size < k_file_header_size) {
-    const std::size_t n = static_cast<std::size_t>(size);
+    const auto n = static_cast<std::size_t>(size);
     const auto prefix = static_cast<std::ptrdiff_t>(std::min(n, k_file_magic.size()));
     if (std::equal(header.begin(), header.begin() + prefix, k_file_magic.begin())) {
       return util::fail(util::ErrorKind::truncated,
@@ -92,12 +92,12 @@ const Hash& RecordingReader::chain_head() const
 
 util::Error RecordingReader::corrupt(std::string_view message) const
 {
-  return util::Error(util::ErrorKind::corrupt,
-                     fmt::format("{}: chunk {} (frame at offset {}): {}",
-                                 m_path,
-                                 m_position.chunk,
-                                 m_position.offset,
-                                 message));
+  return {util::ErrorKind::corrupt,
+          fmt::format("{}: chunk {} (frame at offset {}): {}",
+                      m_path,
+                      m_position.chunk,
+                      m_position.offset,
+                      message)};
 }
 
 void RecordingReader::end_incomplete(std::string reason)
@@ -128,7 +128,7 @@ util::Result<std::optional<Event>> RecordingReader::next()
       } else if (const auto* redacted = std::get_if<RedactedInput>(&event->data)) {
         m_stats.redacted_bytes += redacted->length;
       }
-      return std::optional<Event>(std::move(*event));
+      return std::optional<Event>(*event);
     }
     if (m_ended) {
       return std::optional<Event>();

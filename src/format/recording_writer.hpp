@@ -19,7 +19,8 @@ namespace shelltrail::format {
 
 struct WriterOptions
 {
-  std::size_t chunk_bytes = 64 * 1024; // close a chunk before its body passes this size
+  std::size_t chunk_bytes =
+      std::size_t{64} * 1024; // close a chunk before its body passes this size
   std::chrono::microseconds chunk_interval = std::chrono::milliseconds(250);
   Codec codec = Codec::zstd;
   int zstd_level = 1;

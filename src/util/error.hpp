@@ -64,6 +64,8 @@ inline tl::unexpected<Error> fail(Error error)
 
 } // namespace shelltrail::util
 
+// NOLINTBEGIN(bugprone-macro-parentheses): lhs in ST_TRY_ASSIGN is a declaration.
+
 // ST_TRY(expr): evaluates a Result; on error returns the error from the enclosing function.
 #define ST_TRY(expression)                                                                         \
   do {                                                                                             \
@@ -95,3 +97,4 @@ inline tl::unexpected<Error> fail(Error error)
     return ::tl::unexpected<::shelltrail::util::Error>(std::move(tmp).error());                    \
   }                                                                                                \
   lhs = std::move(*tmp)
+// NOLINTEND(bugprone-macro-parentheses)
