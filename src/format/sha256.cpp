@@ -1,38 +1,50 @@
+// The low-level SHA256_* functions are deprecated in OpenSSL 3 in favour of EVP, but supported;
+// see sha256.hpp for why they are used.
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include "format/sha256.hpp"
 
 #include "util/assert.hpp"
 
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 
 namespace shelltrail::format {
+namespace {
 
-Sha256::Sha256() : m_ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free)
+static_assert(sizeof(SHA256_CTX) <= 112 && alignof(SHA256_CTX) <= 8);
+
+SHA256_CTX* context(std::byte* storage)
 {
-  ST_ASSERT(m_ctx != nullptr);
-  ST_ASSERT(EVP_DigestInit_ex(m_ctx.get(), EVP_sha256(), nullptr) == 1);
+  return reinterpret_cast<SHA256_CTX*>(storage);
+}
+
+} // namespace
+
+Sha256::Sha256() : m_ctx{}
+{
+  ST_ASSERT(SHA256_Init(context(m_ctx)) == 1);
 }
 
 void Sha256::update(std::span<const std::byte> bytes)
 {
-  ST_ASSERT(EVP_DigestUpdate(m_ctx.get(), bytes.data(), bytes.size()) == 1);
+  ST_ASSERT(SHA256_Update(context(m_ctx), bytes.data(), bytes.size()) == 1);
 }
 
 Hash Sha256::finish()
 {
   Hash digest{};
-  unsigned size = 0;
-  ST_ASSERT(
-      EVP_DigestFinal_ex(m_ctx.get(), reinterpret_cast<unsigned char*>(digest.data()), &size) == 1);
-  ST_ASSERT(size == digest.size());
-  ST_ASSERT(EVP_DigestInit_ex(m_ctx.get(), EVP_sha256(), nullptr) == 1);
+  ST_ASSERT(SHA256_Final(reinterpret_cast<unsigned char*>(digest.data()), context(m_ctx)) == 1);
+  ST_ASSERT(SHA256_Init(context(m_ctx)) == 1);
   return digest;
 }
 
 Hash Sha256::of(std::span<const std::byte> bytes)
 {
-  Sha256 hasher;
-  hasher.update(bytes);
-  return hasher.finish();
+  Hash digest{};
+  ::SHA256(reinterpret_cast<const unsigned char*>(bytes.data()),
+           bytes.size(),
+           reinterpret_cast<unsigned char*>(digest.data()));
+  return digest;
 }
 
 } // namespace shelltrail::format
