@@ -9,6 +9,7 @@ find_package(OpenSSL 3 REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(zstd CONFIG REQUIRED)
 find_package(tl-expected CONFIG REQUIRED)
+find_package(tomlplusplus 3 CONFIG REQUIRED)
 
 function(st_alias name target)
   add_library(st::${name} INTERFACE IMPORTED GLOBAL)
@@ -42,3 +43,15 @@ st_alias(json nlohmann_json::nlohmann_json)
 st_alias(cli11 CLI11::CLI11)
 st_alias(expected tl::expected)
 st_alias(threads Threads::Threads)
+
+# toml++ is used header-only, with exceptions off, and never through Debian's
+# tomlplusplus::tomlplusplus: that target links libtomlplusplus.so, which is built with
+# exceptions and puts its parser in a different ABI namespace (toml::v3::ex), so TOML_EXCEPTIONS=0
+# would not link against it. Header-only also keeps the executables free of one more shared
+# library. Only src/config includes it (its parse_result API turns errors into values).
+get_target_property(ST_TOMLPP_INCLUDE_DIRS tomlplusplus::tomlplusplus INTERFACE_INCLUDE_DIRECTORIES)
+add_library(st_tomlplusplus_header_only INTERFACE)
+target_include_directories(st_tomlplusplus_header_only SYSTEM INTERFACE ${ST_TOMLPP_INCLUDE_DIRS})
+target_compile_definitions(st_tomlplusplus_header_only INTERFACE
+  TOML_HEADER_ONLY=1 TOML_EXCEPTIONS=0 TOML_ENABLE_FORMATTERS=0)
+st_alias(tomlplusplus st_tomlplusplus_header_only)

@@ -14,9 +14,16 @@ function(st_add_e2e_test name script)
   if(ST_SANITIZE)
     set(sanitized 1)
   endif()
-  add_test(NAME e2e.${name} COMMAND bash "${script}")
+  if(script MATCHES "\\.py$")
+    # Debian's python3 (a python3 first on PATH may be a slow pyenv shim).
+    find_program(ST_PYTHON3 NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+    find_program(ST_PYTHON3 NAMES python3)
+    add_test(NAME e2e.${name} COMMAND "${ST_PYTHON3}" -B "${script}")
+  else()
+    add_test(NAME e2e.${name} COMMAND bash "${script}")
+  endif()
   set_tests_properties(e2e.${name} PROPERTIES
     SKIP_RETURN_CODE 77
-    ENVIRONMENT "SHELLTRAIL=$<TARGET_FILE:shelltrail>;ST_SOURCE_DIR=${PROJECT_SOURCE_DIR};ST_TEST_DATA=${PROJECT_SOURCE_DIR}/tests/data;ST_SANITIZED=${sanitized}"
+    ENVIRONMENT "SHELLTRAIL=$<TARGET_FILE:shelltrail>;ST_SOURCE_DIR=${PROJECT_SOURCE_DIR};ST_TEST_DATA=${PROJECT_SOURCE_DIR}/tests/data;ST_SANITIZED=${sanitized};PYTHONPATH=${PROJECT_SOURCE_DIR}/tests/e2e/lib"
     ${ARGN})
 endfunction()

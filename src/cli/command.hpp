@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace shelltrail::cli {
 
@@ -25,6 +26,10 @@ using Run = std::function<int()>;
 Run add_show(CLI::App& app);
 Run add_dump(CLI::App& app);
 Run add_verify(CLI::App& app);
+Run add_config(CLI::App& app);
+// `after_dashes`: the arguments after the first "--" on the command line, which CLI11 never
+// sees (it would parse a COMMAND's own options as ours).
+Run add_record(CLI::App& app, const std::vector<std::string>& after_dashes);
 
 // Prints "shelltrail: error: <message>" on stderr.
 void print_error(const util::Error& error);

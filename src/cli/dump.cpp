@@ -11,6 +11,8 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <memory>
 
@@ -21,6 +23,7 @@ struct DumpOptions
 {
   std::string file;
   bool json = false;
+  std::string bytes; // "output", "error_output" or "input": raw bytes of that stream instead
 };
 
 std::string quoted(std::string_view bytes)
@@ -97,10 +100,30 @@ void print_event(const format::Event& event, bool json)
              describe(event.data));
 }
 
+// The raw bytes of one stream, concatenated: the exact bytes the terminal or pipe carried.
+void print_bytes(const format::Event& event, std::string_view stream)
+{
+  const std::string_view* bytes = format::payload_bytes(event.data);
+  if (bytes != nullptr && format::type_name(event.data) == stream) {
+    std::fwrite(bytes->data(), 1, bytes->size(), stdout);
+  }
+}
+
 int run_dump(const DumpOptions& options)
 {
-  auto report = format::verify_recording(
-      options.file, [&](const format::Event& event) { print_event(event, options.json); });
+  if (!options.bytes.empty() && isatty(STDOUT_FILENO) != 0) {
+    print_error(util::Error(util::ErrorKind::usage,
+                            "--bytes writes raw, possibly hostile bytes: redirect it to a file "
+                            "or a pipe, not a terminal"));
+    return k_exit_usage;
+  }
+  auto report = format::verify_recording(options.file, [&](const format::Event& event) {
+    if (options.bytes.empty()) {
+      print_event(event, options.json);
+    } else {
+      print_bytes(event, options.bytes);
+    }
+  });
   std::fflush(stdout);
   if (!report) {
     print_error(report.error());
@@ -117,6 +140,9 @@ Run add_dump(CLI::App& app)
   CLI::App* cmd = app.add_subcommand("dump", "Print every event of a recording, one per line");
   cmd->add_option("FILE", options->file, "The recording file")->required();
   cmd->add_flag("--json", options->json, "One JSON object per line (ASCII-escaped)");
+  cmd->add_option(
+         "--bytes", options->bytes, "Write only the raw bytes of one stream (not to a terminal)")
+      ->check(CLI::IsMember({"output", "error_output", "input"}));
   return [options] { return run_dump(*options); };
 }
 

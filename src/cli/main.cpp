@@ -3,10 +3,12 @@
 // once, here or by the subcommand, as "shelltrail: error: ...".
 
 #include "cli/command.hpp"
+#include "cli/record_settings.hpp"
 
 #include <fmt/core.h>
 
 #include <cstdio>
+#include <functional>
 #include <vector>
 
 namespace shelltrail::cli {
@@ -47,8 +49,25 @@ constexpr const char* k_footer = R"(Exit status (show, dump, verify):
 
 Recording format: docs/format.md.)";
 
+// Started as shelltrail-session (a link to this program): sshd's ForceCommand or a login shell.
+bool is_session_entry(const char* argv0)
+{
+  std::string_view name(argv0 != nullptr ? argv0 : "");
+  const std::size_t slash = name.rfind('/');
+  if (slash != std::string_view::npos) {
+    name.remove_prefix(slash + 1);
+  }
+  if (!name.empty() && name.front() == '-') {
+    name.remove_prefix(1); // a login shell's argv[0]
+  }
+  return name == "shelltrail-session";
+}
+
 int run_main(int argc, char** argv)
 {
+  if (argc > 0 && is_session_entry(argv[0])) {
+    return run_session_entry(argc, argv);
+  }
   CLI::App app("shelltrail: records every terminal session on an SSH jump box, attributed and "
                "tamper-evident, and replays and searches them.",
                "shelltrail");
@@ -56,15 +75,27 @@ int run_main(int argc, char** argv)
   app.require_subcommand(0, 1);
   app.footer(k_footer);
 
+  // Everything after the first "--" is a command to run, kept away from CLI11.
+  std::vector<std::string> after_dashes;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--") {
+      after_dashes.assign(argv + i + 1, argv + argc);
+      argc = i;
+      break;
+    }
+  }
+
   std::vector<std::pair<CLI::App*, Run>> commands;
-  const auto add = [&](Run (*registrar)(CLI::App&)) {
+  const auto add = [&](const std::function<Run(CLI::App&)>& registrar) {
     const std::size_t before = app.get_subcommands({}).size();
     Run run = registrar(app);
     commands.emplace_back(app.get_subcommands({}).at(before), std::move(run));
   };
+  add([&after_dashes](CLI::App& a) { return add_record(a, after_dashes); });
   add(add_show);
   add(add_dump);
   add(add_verify);
+  add(add_config);
 
   try {
     app.parse(argc, argv);

@@ -98,6 +98,29 @@ util::Result<void> ChainWriter::write_chunk(ChunkType type,
   return {};
 }
 
+util::Result<void> ChainWriter::write_trailer(Trailer trailer)
+{
+  trailer.chunk_count = m_next_seq;
+  // The trailer hashes itself: nothing follows it to carry its hash.
+  util::Bytes body;
+  encode_trailer_fields(trailer, body);
+  ChunkHeader header;
+  header.type = ChunkType::trailer;
+  header.body_len = static_cast<std::uint32_t>(k_trailer_body_size);
+  header.seq = m_next_seq;
+  header.base_time_us = trailer.end_time_us;
+  header.prev_hash = m_head;
+  util::Bytes header_bytes;
+  encode_chunk_header(header, header_bytes);
+  Sha256 hasher;
+  hasher.update(header_bytes);
+  hasher.update(body);
+  const Hash self_hash = hasher.finish();
+  body.insert(body.end(), self_hash.begin(), self_hash.end());
+  ST_TRY_CONTEXT(write_chunk(ChunkType::trailer, trailer.end_time_us, body), "writing the trailer");
+  return {};
+}
+
 std::uint64_t ChainWriter::next_seq() const
 {
   return m_next_seq;

@@ -34,6 +34,9 @@ public:
   util::Result<void>
   write_chunk(ChunkType type, std::uint64_t base_time_us, std::span<const std::byte> body);
 
+  // Appends the trailer (its chunk_count is filled in here) as the last chunk.
+  util::Result<void> write_trailer(Trailer trailer);
+
   // The seq the next chunk gets (= chunks written so far).
   std::uint64_t next_seq() const;
   // The hash of the last chunk written (the chain head).

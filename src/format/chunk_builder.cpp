@@ -19,6 +19,16 @@ std::size_t ChunkBuilder::event_count() const
   return m_event_count;
 }
 
+std::uint64_t ChunkBuilder::output_bytes() const
+{
+  return m_output_bytes;
+}
+
+std::uint64_t ChunkBuilder::input_bytes() const
+{
+  return m_input_bytes;
+}
+
 std::uint64_t ChunkBuilder::base_time_us() const
 {
   return m_base_time_us;
@@ -39,6 +49,9 @@ void ChunkBuilder::append(std::uint64_t time_us, const EventData& data)
   encode_event(time_us - m_last_time_us, data, m_body);
   m_last_time_us = time_us;
   ++m_event_count;
+  if (const std::string_view* bytes = payload_bytes(data)) {
+    (std::holds_alternative<Input>(data) ? m_input_bytes : m_output_bytes) += bytes->size();
+  }
 }
 
 std::span<const std::byte> ChunkBuilder::body() const
@@ -46,10 +59,22 @@ std::span<const std::byte> ChunkBuilder::body() const
   return m_body;
 }
 
+util::Bytes ChunkBuilder::take_body(util::Bytes replacement)
+{
+  replacement.clear();
+  util::Bytes body = std::exchange(m_body, std::move(replacement));
+  m_event_count = 0;
+  m_output_bytes = 0;
+  m_input_bytes = 0;
+  return body;
+}
+
 void ChunkBuilder::clear()
 {
   m_body.clear();
   m_event_count = 0;
+  m_output_bytes = 0;
+  m_input_bytes = 0;
 }
 
 } // namespace shelltrail::format

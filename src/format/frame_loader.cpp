@@ -4,7 +4,10 @@
 
 #include <fmt/core.h>
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <csignal>
 
 namespace shelltrail::format {
 
@@ -106,6 +109,10 @@ FramePipeline::~FramePipeline()
 
 void FramePipeline::run(std::uint64_t offset)
 {
+  // Signals belong to the thread that owns the reader (a player's signalfd, say).
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, nullptr);
   for (;;) {
     std::unique_lock lock(m_mutex);
     const int slot = m_producer_slot;

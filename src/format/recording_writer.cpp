@@ -1,18 +1,10 @@
 #include "format/recording_writer.hpp"
 
-#include "format/frame_codec.hpp"
 #include "util/file.hpp"
 
 #include <fcntl.h>
 
 namespace shelltrail::format {
-namespace {
-
-// Room for an event's type, delta and length in front of its data.
-constexpr std::size_t k_event_overhead = 1 + 10 + 10;
-
-} // namespace
-
 RecordingWriter::RecordingWriter(ChainWriter chain, const WriterOptions& options)
     : m_chain(std::move(chain)), m_options(options)
 {
@@ -53,50 +45,14 @@ util::Result<void> RecordingWriter::write(std::chrono::microseconds time, const 
   }
   const auto time_us = static_cast<std::uint64_t>(std::max<std::int64_t>(time.count(), 0));
   ST_TRY(close_chunk_if_due(std::chrono::microseconds(time_us)));
-
-  EventData piece = data;
-  // Output and input are the only events that can be large; they are split into pieces.
-  std::string_view* bytes = payload_bytes(piece);
-  if (bytes == nullptr) {
-    return append(time_us, data);
+  if (encoded_size(0, data) > k_max_frame_raw_bytes / 2 && payload_bytes(data) == nullptr) {
+    return util::fail(util::ErrorKind::usage,
+                      "a {} event of {} bytes is too large",
+                      type_name(data),
+                      encoded_size(0, data));
   }
-  const std::string_view all = *bytes;
-  std::size_t done = 0;
-  do {
-    const std::size_t room = m_options.chunk_bytes > m_chunk.size() + k_event_overhead
-                                 ? m_options.chunk_bytes - m_chunk.size() - k_event_overhead
-                                 : 0;
-    if (room < std::min<std::size_t>(all.size() - done, 64) && !m_chunk.empty()) {
-      ST_TRY(close_chunk());
-      continue;
-    }
-    *bytes = all.substr(done, room);
-    ST_TRY(append(time_us, piece));
-    done += bytes->size();
-  } while (done < all.size());
-  return {};
-}
-
-util::Result<void> RecordingWriter::append(std::uint64_t time_us, const EventData& data)
-{
-  const std::size_t size = encoded_size(0, data);
-  if (size > k_max_frame_raw_bytes / 2) {
-    return util::fail(
-        util::ErrorKind::usage, "a {} event of {} bytes is too large", type_name(data), size);
-  }
-  if (!m_chunk.empty() && m_chunk.size() + size > m_options.chunk_bytes) {
-    ST_TRY(close_chunk());
-  }
-  m_chunk.append(time_us, data);
-  ++m_stats.event_count;
-  if (const std::string_view* bytes = payload_bytes(data)) {
-    (std::holds_alternative<Input>(data) ? m_stats.input_bytes : m_stats.output_bytes) +=
-        bytes->size();
-  }
-  if (m_chunk.size() >= m_options.chunk_bytes) {
-    ST_TRY(close_chunk());
-  }
-  return {};
+  return append_bounded(
+      m_chunk, m_options.chunk_bytes, time_us, data, [this] { return close_chunk(); });
 }
 
 std::optional<std::chrono::microseconds> RecordingWriter::chunk_deadline() const
@@ -124,6 +80,9 @@ util::Result<void> RecordingWriter::close_chunk()
   }
   // On failure the chunk stays open, so that a later call can write it again.
   ST_TRY(m_chain.write_chunk(ChunkType::events, m_chunk.base_time_us(), m_chunk.body()));
+  m_stats.event_count += m_chunk.event_count();
+  m_stats.output_bytes += m_chunk.output_bytes();
+  m_stats.input_bytes += m_chunk.input_bytes();
   m_chunk.clear();
   m_stats.chunk_count = m_chain.next_seq();
   m_stats.file_bytes = m_chain.file_bytes();
@@ -142,31 +101,11 @@ util::Result<void> RecordingWriter::finish(std::chrono::microseconds end_time)
   }
   ST_TRY(close_chunk());
   Trailer trailer;
-  trailer.chunk_count = m_chain.next_seq();
   trailer.event_count = m_stats.event_count;
   trailer.output_bytes = m_stats.output_bytes;
   trailer.input_bytes = m_stats.input_bytes;
   trailer.end_time_us = static_cast<std::uint64_t>(std::max<std::int64_t>(end_time.count(), 0));
-
-  // The trailer hashes itself: nothing follows it to carry its hash.
-  util::Bytes body;
-  encode_trailer_fields(trailer, body);
-  util::Bytes header;
-  ChunkHeader chunk_header;
-  chunk_header.type = ChunkType::trailer;
-  chunk_header.body_len = static_cast<std::uint32_t>(k_trailer_body_size);
-  chunk_header.seq = m_chain.next_seq();
-  chunk_header.base_time_us = trailer.end_time_us;
-  chunk_header.prev_hash = m_chain.head();
-  encode_chunk_header(chunk_header, header);
-  Sha256 hasher;
-  hasher.update(header);
-  hasher.update(body);
-  const Hash self_hash = hasher.finish();
-  body.insert(body.end(), self_hash.begin(), self_hash.end());
-
-  ST_TRY_CONTEXT(m_chain.write_chunk(ChunkType::trailer, trailer.end_time_us, body),
-                 "writing the trailer");
+  ST_TRY(m_chain.write_trailer(trailer));
   m_stats.chunk_count = m_chain.next_seq();
   m_stats.file_bytes = m_chain.file_bytes();
   m_finished = true;

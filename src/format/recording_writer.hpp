@@ -28,7 +28,7 @@ struct WriterOptions
 
 struct WriterStats
 {
-  std::uint64_t event_count = 0;
+  std::uint64_t event_count = 0;  // events written to the file (not those of the open chunk)
   std::uint64_t output_bytes = 0; // output and error_output bytes recorded
   std::uint64_t input_bytes = 0;  // input bytes recorded (redacted input not counted)
   std::uint64_t chunk_count = 0;  // chunks written, metadata included
@@ -70,7 +70,6 @@ public:
 
 private:
   RecordingWriter(ChainWriter chain, const WriterOptions& options);
-  util::Result<void> append(std::uint64_t time_us, const EventData& data);
 
   ChainWriter m_chain;
   WriterOptions m_options;

@@ -1,0 +1,86 @@
+#include "recorder/spool.hpp"
+
+#include "util/file.hpp"
+
+#include <fmt/core.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <ctime>
+
+namespace shelltrail::recorder {
+namespace {
+
+util::Result<void> make_directory(const std::string& path, mode_t mode)
+{
+  if (::mkdir(path.c_str(), mode) == 0) {
+    (void)::chmod(path.c_str(), mode); // mkdir's mode went through the umask
+    return {};
+  }
+  const int error = errno;
+  struct stat st
+  {};
+  if (error == EEXIST && ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return {};
+  }
+  return util::fail(util::Error::from_errno(error, "cannot create spool directory " + path));
+}
+
+// Creates `path` and its missing parents with `mode`.
+util::Result<void> make_directories(const std::string& path, mode_t mode)
+{
+  for (std::size_t slash = path.find('/', 1); slash != std::string::npos;
+       slash = path.find('/', slash + 1)) {
+    const std::string parent = path.substr(0, slash);
+    struct stat st
+    {};
+    if (::stat(parent.c_str(), &st) != 0) {
+      ST_TRY(make_directory(parent, mode));
+    }
+  }
+  return make_directory(path, mode);
+}
+
+} // namespace
+
+util::Result<RecordingFile> create_recording_file(const std::string& spool,
+                                                  std::int64_t start_unix_ns,
+                                                  const std::string& session_id,
+                                                  SpoolSharing sharing)
+{
+  if (spool.empty() || spool.front() != '/') {
+    return util::fail(util::ErrorKind::config,
+                      "spool '{}' is not an absolute path; set spool in the configuration",
+                      spool);
+  }
+  const auto seconds = static_cast<time_t>(start_unix_ns / 1'000'000'000);
+  tm date{};
+  gmtime_r(&seconds, &date);
+  const std::string day = fmt::format(
+      "{}/{:04}/{:02}/{:02}", spool, date.tm_year + 1900, date.tm_mon + 1, date.tm_mday);
+  if (sharing == SpoolSharing::personal) {
+    ST_TRY(make_directories(day, 0700));
+  } else {
+    // The spool itself is the administrator's (shelltrail setup); the day directories are
+    // shared by every recorded account.
+    struct stat st
+    {};
+    if (::stat(spool.c_str(), &st) != 0) {
+      return util::fail(util::Error::from_errno(errno, "spool " + spool)
+                            .with_context("the system spool is missing; run `shelltrail setup`"));
+    }
+    for (const std::string& dir :
+         {day.substr(0, spool.size() + 5), day.substr(0, spool.size() + 8), day}) {
+      ST_TRY(make_directory(dir, 01733));
+    }
+  }
+  RecordingFile file;
+  file.path = fmt::format("{}/{}{}", day, session_id, k_recording_extension);
+  ST_TRY_ASSIGN(file.fd,
+                util::open_file(file.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600));
+  return file;
+}
+
+} // namespace shelltrail::recorder
