@@ -95,6 +95,7 @@ int run_main(int argc, char** argv)
   add(add_show);
   add(add_dump);
   add(add_verify);
+  add(add_compact);
   add(add_config);
 
   try {

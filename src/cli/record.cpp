@@ -5,9 +5,12 @@
 #include "cli/command.hpp"
 #include "cli/record_settings.hpp"
 #include "recorder/session.hpp"
+#include "sys/child_process.hpp"
+#include "util/fd.hpp"
 
 #include <fmt/core.h>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -45,6 +48,19 @@ constexpr int k_exit_not_found = 127;
   std::exit(status.to_shell_status());
 }
 
+// Compaction runs after the session, detached, so that the operator's ssh returns at once and
+// the recorder's own memory stays small.
+void start_compaction(const std::string& path, int level)
+{
+  sys::SpawnSpec spec;
+  spec.program = "/proc/self/exe";
+  spec.argv = {"shelltrail", "compact", "-q", "--level", std::to_string(level), path};
+  spec.env = {"PATH=/usr/bin:/bin"};
+  const util::Fd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  spec.stdio = {null.get(), null.get(), null.get()};
+  (void)sys::spawn_detached(spec); // an uncompacted recording is still complete
+}
+
 int failure_code(const util::Error& error)
 {
   if (error.message().find("cannot run ") != std::string::npos) {
@@ -58,12 +74,12 @@ int run_recorded(config::Mode mode,
                  const std::vector<std::string>& set,
                  bool quiet)
 {
-  auto settings = load_recorder_settings(mode, set);
-  if (!settings) {
-    print_error(settings.error());
+  auto setup = load_recorder_settings(mode, set);
+  if (!setup) {
+    print_error(setup.error());
     return k_exit_recorder_failed;
   }
-  auto result = recorder::run_session(request, *settings);
+  auto result = recorder::run_session(request, setup->recorder);
   if (!result) {
     print_error(result.error());
     return failure_code(result.error());
@@ -72,8 +88,13 @@ int run_recorded(config::Mode mode,
     print_warning(fmt::format("the recording of session {} is incomplete: {}",
                               result->session_id,
                               result->recording_error->message()));
-  } else if (!quiet && mode == config::Mode::personal) {
-    fmt::print(stderr, "shelltrail: session recorded in {}\n", result->recording_path);
+  } else {
+    if (!quiet && mode == config::Mode::personal) {
+      fmt::print(stderr, "shelltrail: session recorded in {}\n", result->recording_path);
+    }
+    if (setup->compact) {
+      start_compaction(result->recording_path, setup->compact_level);
+    }
   }
   exit_like(result->status);
 }

@@ -47,8 +47,8 @@ std::optional<std::string> system_config_override()
   return std::string(path);
 }
 
-util::Result<recorder::RecorderSettings> load_recorder_settings(config::Mode mode,
-                                                                const std::vector<std::string>& set)
+util::Result<RecordSetup> load_recorder_settings(config::Mode mode,
+                                                 const std::vector<std::string>& set)
 {
   config::LoadOptions options;
   options.mode = mode;
@@ -57,7 +57,10 @@ util::Result<recorder::RecorderSettings> load_recorder_settings(config::Mode mod
     options.system_file = *path;
   }
   ST_TRY_ASSIGN(const config::Config config, config::load_config(options));
-  recorder::RecorderSettings s;
+  RecordSetup setup;
+  setup.compact = config.compact;
+  setup.compact_level = config.compact_level;
+  recorder::RecorderSettings& s = setup.recorder;
   s.spool = config.spool;
   s.sharing = mode == config::Mode::system ? recorder::SpoolSharing::system
                                            : recorder::SpoolSharing::personal;
@@ -88,7 +91,7 @@ util::Result<recorder::RecorderSettings> load_recorder_settings(config::Mode mod
       fmt::print(stderr, "\r\nshelltrail: warning: {}\r\n", message);
     }
   };
-  return s;
+  return setup;
 }
 
 } // namespace shelltrail::cli

@@ -11,8 +11,15 @@
 
 namespace shelltrail::cli {
 
-util::Result<recorder::RecorderSettings>
-load_recorder_settings(config::Mode mode, const std::vector<std::string>& set);
+struct RecordSetup
+{
+  recorder::RecorderSettings recorder;
+  bool compact = true; // compact the recording in a detached process when the session ends
+  int compact_level = 9;
+};
+
+util::Result<RecordSetup> load_recorder_settings(config::Mode mode,
+                                                 const std::vector<std::string>& set);
 
 // SHELLTRAIL_SYSTEM_CONFIG, when the process is not privileged (set-user-ID or set-group-ID):
 // another system configuration file, for packaging and tests.

@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -80,6 +81,11 @@ util::Result<RecordingFile> create_recording_file(const std::string& spool,
   file.path = fmt::format("{}/{}{}", day, session_id, k_recording_extension);
   ST_TRY_ASSIGN(file.fd,
                 util::open_file(file.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600));
+  // Held while the session runs: it marks the recording live (list, compact and later the
+  // live follower test for it); the kernel drops it however the recorder ends.
+  if (flock(file.fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    return util::fail(util::Error::from_errno(errno, "locking " + file.path));
+  }
   return file;
 }
 

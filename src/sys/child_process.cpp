@@ -108,6 +108,38 @@ int ExitStatus::to_shell_status() const
 
 ChildProcess::ChildProcess(pid_t pid) : m_pid(pid) {}
 
+util::Result<void> spawn_detached(const SpawnSpec& spec)
+{
+  const std::vector<char*> argv = to_pointers(spec.argv);
+  const std::vector<char*> envp = to_pointers(spec.env);
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    return util::fail(util::Error::from_errno(errno, "pipe"));
+  }
+  const util::Fd error_read(pipe_fds[0]);
+  util::Fd error_write(pipe_fds[1]);
+  sigset_t all;
+  sigset_t old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (fork() == 0) {
+      exec_child(spec, argv.data(), envp.data(), error_write.get());
+    }
+    _exit(0);
+  }
+  const int fork_error = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (pid < 0) {
+    return util::fail(util::Error::from_errno(fork_error, "fork"));
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return {};
+}
+
 util::Result<ChildProcess> ChildProcess::spawn(const SpawnSpec& spec)
 {
   // Everything that allocates happens before fork.

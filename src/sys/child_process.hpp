@@ -40,6 +40,11 @@ struct SpawnSpec
   std::array<int, 3> stdio = {-1, -1, -1};
 };
 
+// Starts `spec` detached from us (double fork: reparented to init, never our zombie), for work
+// that outlives the caller, such as compacting a recording after the session. Exec failures in
+// the detached process are not reported.
+util::Result<void> spawn_detached(const SpawnSpec& spec);
+
 class ChildProcess
 {
 public:
