@@ -12,7 +12,7 @@ packages=(
   libvterm-dev libsqlite3-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # end-to-end tests: real terminals, a real sshd, peers for the benchmarks
-  tmux openssh-server openssh-client procps python3 util-linux passwd less
+  tmux openssh-server openssh-client procps python3 util-linux passwd less sudo
 )
 
 sudo=""

@@ -27,6 +27,7 @@ Run add_show(CLI::App& app);
 Run add_dump(CLI::App& app);
 Run add_verify(CLI::App& app);
 Run add_compact(CLI::App& app);
+Run add_list(CLI::App& app);
 Run add_config(CLI::App& app);
 // `after_dashes`: the arguments after the first "--" on the command line, which CLI11 never
 // sees (it would parse a COMMAND's own options as ours).

@@ -4,6 +4,7 @@
 #include "config/config.hpp"
 
 #include "cli/command.hpp"
+#include "cli/record_settings.hpp"
 #include "config/option_reference.hpp"
 #include "util/bytes.hpp"
 
@@ -47,6 +48,9 @@ int run_show(const ConfigOptions& options)
 {
   config::LoadOptions load;
   load.mode = options.system ? config::Mode::system : config::Mode::personal;
+  if (const auto path = system_config_override()) {
+    load.system_file = *path; // the same file the recorder would read
+  }
   load.command_line = options.set;
   const auto loaded = config::load_config(load);
   if (!loaded) {

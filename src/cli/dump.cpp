@@ -2,6 +2,7 @@
 // hostile recording cannot act on the terminal that reads the dump.
 
 #include "cli/command.hpp"
+#include "cli/spool_lookup.hpp"
 #include "cli/verdict.hpp"
 #include "format/verify.hpp"
 #include "util/bytes.hpp"
@@ -22,6 +23,7 @@ namespace {
 struct DumpOptions
 {
   std::string file;
+  SpoolChoice spool;
   bool json = false;
   std::string bytes; // "output", "error_output" or "input": raw bytes of that stream instead
 };
@@ -109,8 +111,15 @@ void print_bytes(const format::Event& event, std::string_view stream)
   }
 }
 
-int run_dump(const DumpOptions& options)
+int run_dump(const DumpOptions& given)
 {
+  auto file = resolve_recording(given.file, given.spool);
+  if (!file) {
+    print_error(file.error());
+    return exit_code_for(file.error());
+  }
+  auto options = given;
+  options.file = *file;
   if (!options.bytes.empty() && isatty(STDOUT_FILENO) != 0) {
     print_error(util::Error(util::ErrorKind::usage,
                             "--bytes writes raw, possibly hostile bytes: redirect it to a file "
@@ -138,7 +147,9 @@ Run add_dump(CLI::App& app)
 {
   auto options = std::make_shared<DumpOptions>();
   CLI::App* cmd = app.add_subcommand("dump", "Print every event of a recording, one per line");
-  cmd->add_option("FILE", options->file, "The recording file")->required();
+  cmd->add_option("SESSION", options->file, "A session id (or a unique prefix) or a recording file")
+      ->required();
+  add_spool_options(cmd, options->spool);
   cmd->add_flag("--json", options->json, "One JSON object per line (ASCII-escaped)");
   cmd->add_option(
          "--bytes", options->bytes, "Write only the raw bytes of one stream (not to a terminal)")

@@ -92,6 +92,7 @@ int run_main(int argc, char** argv)
     commands.emplace_back(app.get_subcommands({}).at(before), std::move(run));
   };
   add([&after_dashes](CLI::App& a) { return add_record(a, after_dashes); });
+  add(add_list);
   add(add_show);
   add(add_dump);
   add(add_verify);

@@ -1,6 +1,7 @@
 // shelltrail show FILE: who, where, when, and a summary of one recording (--json for scripts).
 
 #include "cli/command.hpp"
+#include "cli/spool_lookup.hpp"
 #include "cli/verdict.hpp"
 #include "format/verify.hpp"
 #include "util/bytes.hpp"
@@ -21,6 +22,7 @@ namespace {
 struct ShowOptions
 {
   std::string file;
+  SpoolChoice spool;
   bool json = false;
 };
 
@@ -219,8 +221,15 @@ void print_json(const ShowOptions& options,
   fmt::print("{}\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-int run_show(const ShowOptions& options)
+int run_show(const ShowOptions& given)
 {
+  auto file = resolve_recording(given.file, given.spool);
+  if (!file) {
+    print_error(file.error());
+    return exit_code_for(file.error());
+  }
+  auto options = given;
+  options.file = *file;
   std::map<std::string, std::uint64_t> counts;
   std::optional<SessionEnd> end;
   const auto on_event = [&](const format::Event& event) {
@@ -254,7 +263,9 @@ Run add_show(CLI::App& app)
   auto options = std::make_shared<ShowOptions>();
   CLI::App* cmd = app.add_subcommand(
       "show", "Show who, where and when of a recording, with a summary and its integrity state");
-  cmd->add_option("FILE", options->file, "The recording file")->required();
+  cmd->add_option("SESSION", options->file, "A session id (or a unique prefix) or a recording file")
+      ->required();
+  add_spool_options(cmd, options->spool);
   cmd->add_flag("--json", options->json, "Print JSON (times in RFC 3339 UTC)");
   return [options] { return run_show(*options); };
 }

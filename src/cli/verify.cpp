@@ -4,6 +4,7 @@
 #include "format/verify.hpp"
 
 #include "cli/command.hpp"
+#include "cli/spool_lookup.hpp"
 #include "cli/verdict.hpp"
 #include "util/bytes.hpp"
 #include "util/time.hpp"
@@ -21,6 +22,7 @@ namespace {
 struct VerifyOptions
 {
   std::vector<std::string> files;
+  SpoolChoice spool;
   bool json = false;
 };
 
@@ -61,8 +63,11 @@ std::string describe(const format::VerifyReport& report)
 int run_verify(const VerifyOptions& options)
 {
   int worst = k_exit_ok;
-  for (const std::string& file : options.files) {
-    auto report = format::verify_recording(file);
+  for (const std::string& session : options.files) {
+    const auto resolved = resolve_recording(session, options.spool);
+    const std::string file = resolved ? *resolved : session;
+    auto report = resolved ? format::verify_recording(file)
+                           : util::Result<format::VerifyReport>(util::fail(resolved.error()));
     int code = 0;
     if (!report) {
       print_error(report.error());
@@ -108,7 +113,9 @@ Run add_verify(CLI::App& app)
   auto options = std::make_shared<VerifyOptions>();
   CLI::App* cmd = app.add_subcommand(
       "verify", "Check a recording's checksums and hash chain: ok, incomplete or altered");
-  cmd->add_option("FILE", options->files, "Recording files")->required();
+  cmd->add_option("SESSION", options->files, "Session ids (or unique prefixes) or recording files")
+      ->required();
+  add_spool_options(cmd, options->spool);
   cmd->add_flag("--json", options->json, "One JSON object per file");
   cmd->footer("Exit status: 0 ok, 1 incomplete, 2 altered, 3 unreadable (the worst over all "
               "files), 64 bad command line.");

@@ -89,12 +89,7 @@ util::Result<void> apply_command_line(const LoadOptions& options,
     const std::string_view text = std::string_view(assignment).substr(equals + 1);
     const OptionSpec* option = find_option(key);
     if (option == nullptr) {
-      std::string message = fmt::format("--set {}: unknown key '{}'", key, key);
-      if (const auto suggestion = nearest_key(key)) {
-        message += fmt::format(" (did you mean '{}'?)", *suggestion);
-      }
-      return util::fail(
-          ErrorKind::config, "{}; `shelltrail config --help` lists the keys", message);
+      return util::fail(ErrorKind::config, "--set {}: {}", key, describe_unknown_key(key));
     }
     const std::string context = fmt::format("--set {}", key);
     ST_TRY_CONTEXT(check_origin(*option, Origin::command_line, options), "{}", context);
@@ -156,7 +151,7 @@ std::optional<std::string> config_file_path(const LoadOptions& options)
   if (options.user_file) {
     return *options.user_file;
   }
-  const Getenv& getenv = options.getenv ? options.getenv : Getenv(process_getenv);
+  const Getenv getenv = options.getenv ? options.getenv : Getenv(process_getenv);
   // The XDG Base Directory spec: a relative XDG_CONFIG_HOME is invalid and must be ignored.
   if (const auto config_home = getenv("XDG_CONFIG_HOME");
       config_home && config_home->starts_with('/')) {

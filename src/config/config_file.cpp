@@ -23,7 +23,7 @@ using util::ErrorKind;
 
 // A config file is a few dozen lines; anything much larger is not one, and is refused before
 // it is read into memory.
-constexpr std::uint64_t k_max_file_bytes = 1024 * 1024;
+constexpr std::uint64_t k_max_file_bytes = std::uint64_t{1024} * 1024;
 
 std::string where(std::string_view file, const toml::source_region& region)
 {
@@ -65,7 +65,7 @@ std::string describe_expected(const OptionSpec& option)
   case ValueType::integer:
     return "a whole number (without quotes)";
   case ValueType::size:
-    return "a size: a whole number of bytes, or a string like \"64KiB\" or \"1MiB\"";
+    return R"(a size: a whole number of bytes, or a string like "64KiB" or "1MiB")";
   case ValueType::path:
     return "an absolute path in quotes";
   case ValueType::text:
@@ -144,15 +144,6 @@ util::Result<Value> to_value(const OptionSpec& option, const toml::node& node)
     break;
   }
   return util::fail(wrong_type(option, node));
-}
-
-std::string unknown_key_message(std::string_view key)
-{
-  std::string message = fmt::format("unknown key '{}'", key);
-  if (const auto suggestion = nearest_key(key)) {
-    message += fmt::format(" (did you mean '{}'?)", *suggestion);
-  }
-  return message + "; `shelltrail config --help` lists the keys";
 }
 
 // The `owner` rule for a file and its directory (see Owner).
@@ -241,7 +232,7 @@ util::Result<std::vector<FileSetting>> parse_config_text(std::string_view text,
     const OptionSpec* option = find_option(key.str());
     if (option == nullptr) {
       return util::fail(
-          ErrorKind::config, "{}: {}", where(file, key.source()), unknown_key_message(key.str()));
+          ErrorKind::config, "{}: {}", where(file, key.source()), describe_unknown_key(key.str()));
     }
     auto value = to_value(*option, node);
     if (!value) {

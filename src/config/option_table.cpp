@@ -12,7 +12,7 @@ namespace {
 
 constexpr std::int64_t k_kib = 1024;
 constexpr std::int64_t k_mib = 1024 * k_kib;
-constexpr std::int64_t k_tib = 1024 * 1024 * k_mib;
+constexpr std::int64_t k_tib = k_mib * 1024 * 1024;
 
 constexpr std::string_view k_xdg_data_prefix = "$XDG_DATA_HOME/";
 
@@ -318,6 +318,15 @@ std::optional<std::string_view> nearest_key(std::string_view unknown)
     }
   }
   return best;
+}
+
+std::string describe_unknown_key(std::string_view key)
+{
+  std::string message = "unknown key '" + std::string(key) + "'";
+  if (const auto suggestion = nearest_key(key)) {
+    message += " (did you mean '" + std::string(*suggestion) + "'?)";
+  }
+  return message + "; `shelltrail config --help` lists the keys";
 }
 
 std::optional<std::string>

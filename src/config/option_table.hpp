@@ -69,6 +69,10 @@ const OptionSpec* find_option(std::string_view key);
 // The known key closest to `unknown` (a typo, a wrong separator), or nullopt when none is close.
 std::optional<std::string_view> nearest_key(std::string_view unknown);
 
+// "unknown key 'chunk_byte' (did you mean 'chunk_bytes'?); `shelltrail config --help` lists the
+// keys": the message for a key that is not in the table.
+std::string describe_unknown_key(std::string_view key);
+
 // The default for `option` in `mode` as text, with "$XDG_DATA_HOME/" expanded through `getenv`
 // (XDG_DATA_HOME if absolute, else HOME/.local/share); nullopt when it needs a home directory
 // and neither variable is set.

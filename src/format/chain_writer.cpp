@@ -55,7 +55,8 @@ util::Result<ChainWriter> ChainWriter::start(util::Fd fd, ChainOptions options)
 
 util::Result<void> ChainWriter::write_chunk(ChunkType type,
                                             std::uint64_t base_time_us,
-                                            std::span<const std::byte> body)
+                                            std::span<const std::byte> body,
+                                            Storage storage)
 {
   if (body.size() > k_max_frame_raw_bytes - k_chunk_header_size) {
     return util::fail(util::ErrorKind::usage, "chunk of {} bytes is too large", body.size());
@@ -78,7 +79,7 @@ util::Result<void> ChainWriter::write_chunk(ChunkType type,
   frame.first_seq = m_next_seq;
   frame.first_time_us = base_time_us;
   std::span<const std::byte> stored = m_raw;
-  if (m_options.codec == Codec::zstd) {
+  if (m_options.codec == Codec::zstd && storage == Storage::compressed_if_smaller) {
     m_compressor.compress(m_raw, m_stored);
     if (m_stored.size() < m_raw.size()) {
       frame.codec = Codec::zstd;
@@ -101,7 +102,8 @@ util::Result<void> ChainWriter::write_chunk(ChunkType type,
 util::Result<void> ChainWriter::write_trailer(Trailer trailer)
 {
   trailer.chunk_count = m_next_seq;
-  // The trailer hashes itself: nothing follows it to carry its hash.
+  // The trailer hashes itself: nothing follows it to carry its hash. It is stored raw, in the
+  // file's last k_trailer_frame_size bytes, where `list` finds it without reading the rest.
   util::Bytes body;
   encode_trailer_fields(trailer, body);
   ChunkHeader header;
@@ -117,7 +119,8 @@ util::Result<void> ChainWriter::write_trailer(Trailer trailer)
   hasher.update(body);
   const Hash self_hash = hasher.finish();
   body.insert(body.end(), self_hash.begin(), self_hash.end());
-  ST_TRY_CONTEXT(write_chunk(ChunkType::trailer, trailer.end_time_us, body), "writing the trailer");
+  ST_TRY_CONTEXT(write_chunk(ChunkType::trailer, trailer.end_time_us, body, Storage::raw),
+                 "writing the trailer");
   return {};
 }
 

@@ -30,9 +30,13 @@ public:
   // Writes the file header to `fd`, an empty file open for writing.
   static util::Result<ChainWriter> start(util::Fd fd, ChainOptions options);
 
+  enum class Storage { compressed_if_smaller, raw };
+
   // Appends one chunk as one frame. On failure nothing is appended.
-  util::Result<void>
-  write_chunk(ChunkType type, std::uint64_t base_time_us, std::span<const std::byte> body);
+  util::Result<void> write_chunk(ChunkType type,
+                                 std::uint64_t base_time_us,
+                                 std::span<const std::byte> body,
+                                 Storage storage = Storage::compressed_if_smaller);
 
   // Appends the trailer (its chunk_count is filled in here) as the last chunk.
   util::Result<void> write_trailer(Trailer trailer);

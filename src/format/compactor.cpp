@@ -38,6 +38,7 @@ public:
     }
     m_raw.insert(m_raw.end(), chunk.begin(), chunk.end());
     ++m_count;
+    m_trailer = header.type == ChunkType::trailer;
     return {};
   }
 
@@ -54,7 +55,8 @@ public:
     frame.first_time_us = m_first_time_us;
     std::span<const std::byte> stored = m_raw;
     m_compressor.compress(m_raw, m_stored);
-    if (m_stored.size() < m_raw.size()) {
+    // The trailer stays raw in a frame of its own, where a reader of the tail expects it.
+    if (m_stored.size() < m_raw.size() && !m_trailer) {
       frame.codec = Codec::zstd;
       stored = m_stored;
     }
@@ -94,6 +96,7 @@ private:
   std::uint64_t m_first_seq = 0;
   std::uint64_t m_first_time_us = 0;
   std::uint64_t m_frames = 0;
+  bool m_trailer = false;
 };
 
 // Copies every chunk of the verified file `in` into `packer`.
