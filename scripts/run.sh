@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds shelltrail (installing Debian packages as needed) and starts the main job: a recorded
-# shell on the embedded default (recordings in the user's data directory). Arguments replace
-# the default command: scripts/run.sh show FILE, scripts/run.sh record -- ssh host, ...
+# shell on the embedded default — recordings in ~/.local/share/shelltrail/spool. Arguments
+# replace the default command: scripts/run.sh list, scripts/run.sh record -- ssh host, ...
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -11,6 +11,6 @@ fi
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$(nproc)" --target shelltrail
 if [ $# -eq 0 ]; then
-  set -- --help
+  set -- record
 fi
 exec build/src/cli/shelltrail "$@"
