@@ -30,7 +30,7 @@ run_ctest() {
   local dir=$1
   local log="$dir/ctest.log"
   ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 600 2>&1 | tee "$log"
-  if [ "$ST_NO_SKIP" = 1 ] && grep -q "Not Run\|Skipped" "$log"; then
+  if [ "$ST_NO_SKIP" = 1 ] && grep -qE '\*\*\*(Skipped|Not Run)' "$log"; then
     echo "test.sh: a test was skipped and ST_NO_SKIP=1: failing" >&2
     return 1
   fi

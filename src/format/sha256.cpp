@@ -40,11 +40,10 @@ Hash Sha256::finish()
 
 Hash Sha256::of(std::span<const std::byte> bytes)
 {
-  Hash digest{};
-  ::SHA256(reinterpret_cast<const unsigned char*>(bytes.data()),
-           bytes.size(),
-           reinterpret_cast<unsigned char*>(digest.data()));
-  return digest;
+  // Not OpenSSL 3's one-shot SHA256(): it goes through EVP_Q_digest and the providers.
+  Sha256 hasher;
+  hasher.update(bytes);
+  return hasher.finish();
 }
 
 } // namespace shelltrail::format

@@ -171,6 +171,7 @@ void BackgroundWriter::run()
       return; // stopping, and everything queued is written
     }
     Chunk& chunk = m_queue.front();
+    const bool last_chance = m_stopping; // finish() was called before this attempt
     lock.unlock();
 
     auto written = write(chunk);
@@ -188,8 +189,11 @@ void BackgroundWriter::run()
         (void)!::write(m_failure_fd.get(), &one, sizeof one);
       }
       lock.lock();
-      if (m_stopping) {
+      if (last_chance) {
         return; // finish() gives up; what was written stays readable
+      }
+      if (m_stopping) {
+        continue; // one more try at once: the space may be back by the end of the session
       }
       m_changed.wait_for(lock, std::chrono::seconds(1), [&] { return m_stopping; });
       continue; // retry the same chunk
