@@ -84,17 +84,33 @@ int run_recorded(config::Mode mode,
     print_error(result.error());
     return failure_code(result.error());
   }
-  if (result->recording_error) {
-    print_warning(fmt::format("the recording of session {} is incomplete: {}",
+  if (result->recording_path.empty()) {
+    // Fail-open without a recording: the warning was given when the session started.
+  } else if (result->recording_error) {
+    print_warning(fmt::format("the recording of session {} is incomplete ({}): {}",
                               result->session_id,
+                              result->recording_path,
                               result->recording_error->message()));
   } else {
+    if (result->dropped_chunks > 0) {
+      print_warning(fmt::format(
+          "session {} was recorded with a gap: {} chunks ({} bytes) could not be written ({}); "
+          "a marker in the recording says where",
+          result->session_id,
+          result->dropped_chunks,
+          result->dropped_bytes,
+          result->write_failure ? result->write_failure->message() : "write failed"));
+    }
     if (!quiet && mode == config::Mode::personal) {
       fmt::print(stderr, "shelltrail: session recorded in {}\n", result->recording_path);
     }
     if (setup->compact) {
       start_compaction(result->recording_path, setup->compact_level);
     }
+  }
+  if (result->ended_by_recorder) {
+    // Fail-closed: the recorder ended the session, whatever the child's status says.
+    return k_exit_recorder_failed;
   }
   exit_like(result->status);
 }
@@ -114,7 +130,8 @@ Run add_record(CLI::App& app, const std::vector<std::string>& after_dashes)
   cmd->prefix_command();
   cmd->footer("Usage: shelltrail record [OPTIONS] [--] [COMMAND [ARGS...]]\n"
               "Exit status: the recorded command's (128+N if a signal ended it; the recorder "
-              "then ends by the same signal), or 125 if the session could not be recorded, "
+              "then ends by the same signal), or 125 if the session could not be recorded "
+              "(or, under failure_policy = fail-closed, was ended because recording failed), "
               "126/127 if COMMAND cannot be executed / is not found.\n"
               "Recordings: <spool>/<yyyy>/<mm>/<dd>/<session-id>.strec; see `shelltrail config "
               "show`.");

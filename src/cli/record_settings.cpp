@@ -88,7 +88,12 @@ util::Result<RecordSetup> load_recorder_settings(config::Mode mode,
     syslog(LOG_WARNING, "%s", message.c_str());
     closelog();
     if (personal) {
-      fmt::print(stderr, "\r\nshelltrail: warning: {}\r\n", message);
+      // The terminal may be in raw mode (no CR added to LF); a pipe or file gets plain lines.
+      if (isatty(STDERR_FILENO) != 0) {
+        fmt::print(stderr, "\r\nshelltrail: warning: {}\r\n", message);
+      } else {
+        fmt::print(stderr, "shelltrail: warning: {}\n", message);
+      }
     }
   };
   return setup;

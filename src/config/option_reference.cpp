@@ -50,8 +50,10 @@ or others, nor its directory (unless the directory is sticky); when shelltrail r
 must also be owned by root.
 
 A missing file is fine. A file that cannot be read or is not valid TOML, an unknown key, and a
-value of the wrong type or out of range are errors (exit status 64) that name the file and line,
-the environment variable or the `--set`, and the key.
+value of the wrong type or out of range are errors that name the file and line, the environment
+variable or the `--set`, and the key. The recorder (`shelltrail record`, `shelltrail-session`)
+then records nothing, runs nothing and exits 125 (whatever `failure_policy` says: the policy of
+a broken file is unknown); `shelltrail config show` exits 64.
 
 ## Value syntax
 

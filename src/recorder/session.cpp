@@ -20,6 +20,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 extern char** environ;
 
@@ -55,14 +56,28 @@ std::string find_program(const std::string& name)
   return name;
 }
 
+// The recorder's own names, or (through links) its own executable.
+bool is_this_program(const std::string& path)
+{
+  const std::string_view name = std::string_view(path).substr(path.rfind('/') + 1);
+  if (name == "shelltrail" || name == "shelltrail-session") {
+    return true;
+  }
+  char* resolved = ::realpath(path.c_str(), nullptr);
+  char* self = ::realpath("/proc/self/exe", nullptr);
+  const bool same = resolved != nullptr && self != nullptr && std::strcmp(resolved, self) == 0;
+  std::free(resolved);
+  std::free(self);
+  return same;
+}
+
 std::string shell_for(const RecorderSettings& settings, const sys::Identity& identity)
 {
   if (!settings.shell.empty()) {
     return settings.shell;
   }
   // A login shell that is the recorder itself would only start another recording.
-  if (!identity.login_shell.empty() &&
-      identity.login_shell.find("shelltrail") == std::string::npos) {
+  if (!identity.login_shell.empty() && !is_this_program(identity.login_shell)) {
     return identity.login_shell;
   }
   return "/bin/sh";
@@ -173,17 +188,26 @@ util::Result<SessionResult> run_session(const SessionRequest& request,
     ST_TRY_ASSIGN(
         RecordingFile file,
         create_recording_file(settings.spool, start_unix_ns, session_id, settings.sharing));
-    ST_TRY_ASSIGN(format::ChainWriter chain,
-                  format::ChainWriter::start(
-                      std::move(file.fd), {format::Codec::zstd, settings.live_compression_level}));
-    const std::string json = format::to_json_text(metadata);
-    ST_TRY(chain.write_chunk(format::ChunkType::metadata, 0, util::as_bytes(json)));
-    BackgroundWriterOptions options;
-    options.chunk_bytes = settings.chunk_bytes;
-    options.chunk_interval = settings.chunk_interval;
-    options.fsync_interval = settings.fsync_interval;
-    ST_TRY_ASSIGN(auto writer, BackgroundWriter::start(std::move(chain), options));
-    return std::pair{file.path, std::move(writer)};
+    auto started = [&]() -> util::Result<std::unique_ptr<BackgroundWriter>> {
+      ST_TRY_ASSIGN(
+          format::ChainWriter chain,
+          format::ChainWriter::start(std::move(file.fd),
+                                     {format::Codec::zstd, settings.live_compression_level}));
+      const std::string json = format::to_json_text(metadata);
+      ST_TRY(chain.write_chunk(format::ChunkType::metadata, 0, util::as_bytes(json)));
+      BackgroundWriterOptions options;
+      options.chunk_bytes = settings.chunk_bytes;
+      options.chunk_interval = settings.chunk_interval;
+      options.fsync_interval = settings.fsync_interval;
+      return BackgroundWriter::start(std::move(chain), options);
+    }();
+    if (!started) {
+      // A file without its header would be "not a recording" in the spool for ever (disk
+      // full at the start): the session never started, so nothing is lost by removing it.
+      (void)::unlink(file.path.c_str());
+      return util::fail(std::move(started).error().with_context(file.path));
+    }
+    return std::pair{file.path, std::move(started).value()};
   }();
   if (!recording) {
     util::Error error = std::move(recording).error();
@@ -199,7 +223,10 @@ util::Result<SessionResult> run_session(const SessionRequest& request,
     sys::SpawnSpec spec = spawn_spec(request, shell, session_id);
     spec.stdio = {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO};
     ST_TRY_ASSIGN(sys::ChildProcess child, sys::ChildProcess::spawn(spec));
-    return SessionResult{child.wait(), "", session_id, error};
+    SessionResult unrecorded;
+    unrecorded.status = child.wait();
+    unrecorded.session_id = session_id;
+    return unrecorded;
   }
   auto& [path, writer] = *recording;
 
@@ -279,9 +306,18 @@ util::Result<SessionResult> run_session(const SessionRequest& request,
     ST_TRY_ASSIGN(outcome, relay.run());
   }
 
-  SessionResult result{outcome.status, path, session_id, outcome.recording_error};
+  SessionResult result;
+  result.status = outcome.status;
+  result.recording_path = path;
+  result.session_id = session_id;
+  result.write_failure = outcome.recording_error;
+  result.ended_by_recorder =
+      outcome.recording_error && settings.failure_policy == FailurePolicy::fail_closed;
   auto finished = writer->finish(elapsed());
-  if (!finished && !result.recording_error) {
+  if (finished) {
+    result.dropped_chunks = finished->dropped_chunks;
+    result.dropped_bytes = finished->dropped_bytes;
+  } else {
     result.recording_error = std::move(finished).error();
   }
   return result;

@@ -55,7 +55,15 @@ struct SessionResult
   sys::ExitStatus status;     // the child's, to pass on
   std::string recording_path; // empty when the session ran unrecorded (fail-open)
   std::string session_id;
-  std::optional<util::Error> recording_error; // the recording is incomplete because of this
+  // The recording has no trailer (it is incomplete) because of this.
+  std::optional<util::Error> recording_error;
+  // A write failed during the session (the first such error): under fail-closed the recorder
+  // ended the session (ended_by_recorder); under fail-open the chunks lost until writing worked
+  // again are counted here, and a marker in the recording stands for them.
+  std::optional<util::Error> write_failure;
+  bool ended_by_recorder = false;
+  std::uint64_t dropped_chunks = 0;
+  std::uint64_t dropped_bytes = 0;
 };
 
 // Runs one recorded session on standard input and output. Fails only when the session could
