@@ -403,6 +403,7 @@ void Relay::end_child(std::string reason)
 void Relay::on_timer()
 {
   m_timer.acknowledge();
+  m_armed.reset(); // expired: arm again even for the same deadline
   const microseconds t = now();
   m_context.writer->close_chunk_if_due(t);
   if (t >= m_next_clock_check) {
@@ -450,7 +451,8 @@ void Relay::on_writer_failure()
 
 util::Result<void> Relay::update_interest()
 {
-  std::vector<std::pair<int, std::uint32_t>> wanted;
+  auto& wanted = m_wanted;
+  wanted.clear();
   const auto want = [&](int fd, std::uint32_t events) {
     for (auto& [f, e] : wanted) {
       if (f == fd) {
@@ -519,6 +521,10 @@ util::Result<void> Relay::arm_timer()
     deadline = std::min(deadline, std::max(m_last_output, m_exit_time) + m_options.drain_quiet);
     deadline = std::min(deadline, m_exit_time + m_options.drain_limit);
   }
+  if (m_armed == deadline) {
+    return {};
+  }
+  m_armed = deadline;
   return m_timer.arm_at(m_context.start + deadline);
 }
 

@@ -149,6 +149,8 @@ private:
   util::Poller m_poller;
   sys::SignalFd m_signals;
   util::TimerFd m_timer;
+  // The deadline the timer is armed for: a syscall per loop would delay every relayed read.
+  std::optional<std::chrono::microseconds> m_armed;
   bool m_pty_mode = false;
   int m_master = -1; // pty mode: where window sizes and terminal modes are read from
   int m_terminal = -1;
@@ -168,6 +170,7 @@ private:
   bool m_writer_failed = false;
   // Events registered per descriptor, so that epoll_ctl runs only on change.
   std::vector<std::pair<int, std::uint32_t>> m_registered;
+  std::vector<std::pair<int, std::uint32_t>> m_wanted; // update_interest's, kept for its capacity
   // Descriptors epoll refuses (regular files, /dev/null): always ready, with the events wanted.
   std::vector<std::pair<int, std::uint32_t>> m_unpollable;
 };
