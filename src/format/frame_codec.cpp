@@ -62,6 +62,78 @@ void encode_frame_header(const FrameHeader& h, util::Bytes& out)
   w.u32(crc32(std::span<const std::byte>(out).subspan(start, k_frame_header_size - 4)));
 }
 
+namespace {
+
+// body_len of the chunk header at the front of `header`.
+std::uint32_t body_len_at(std::span<const std::byte> header)
+{
+  std::uint32_t value = 0;
+  for (int i = 3; i >= 0; --i) {
+    value = (value << 8) | static_cast<std::uint32_t>(header[4 + static_cast<std::size_t>(i)]);
+  }
+  return value;
+}
+
+} // namespace
+
+void split_headers_first(std::span<const std::byte> chunks, std::uint16_t count, util::Bytes& out)
+{
+  out.clear();
+  out.reserve(chunks.size());
+  std::span<const std::byte> rest = chunks;
+  for (std::uint16_t i = 0; i < count && rest.size() >= k_chunk_header_size; ++i) {
+    const auto header = rest.first(k_chunk_header_size);
+    out.insert(out.end(), header.begin(), header.end());
+    const std::size_t whole =
+        std::min(rest.size(), k_chunk_header_size + std::size_t{body_len_at(rest)});
+    rest = rest.subspan(whole);
+  }
+  rest = chunks;
+  for (std::uint16_t i = 0; i < count && rest.size() >= k_chunk_header_size; ++i) {
+    const std::size_t whole =
+        std::min(rest.size(), k_chunk_header_size + std::size_t{body_len_at(rest)});
+    const auto body = rest.subspan(k_chunk_header_size, whole - k_chunk_header_size);
+    out.insert(out.end(), body.begin(), body.end());
+    rest = rest.subspan(whole);
+  }
+}
+
+util::Result<void>
+join_headers_first(std::span<const std::byte> split, std::uint16_t count, std::span<std::byte> out)
+{
+  const std::size_t headers = std::size_t{count} * k_chunk_header_size;
+  if (split.size() != out.size() || split.size() < headers) {
+    return util::fail(util::ErrorKind::corrupt,
+                      "headers-first frame of {} bytes cannot hold {} chunk headers",
+                      split.size(),
+                      count);
+  }
+  std::size_t body_at = headers;
+  std::size_t at = 0;
+  for (std::uint16_t i = 0; i < count; ++i) {
+    const auto header = split.subspan(std::size_t{i} * k_chunk_header_size, k_chunk_header_size);
+    const std::size_t body = body_len_at(header);
+    if (body > split.size() - body_at) {
+      return util::fail(util::ErrorKind::corrupt,
+                        "headers-first frame: the body of chunk {} of the frame runs past its end",
+                        i);
+    }
+    std::copy(header.begin(), header.end(), out.begin() + static_cast<std::ptrdiff_t>(at));
+    at += k_chunk_header_size;
+    std::copy(split.begin() + static_cast<std::ptrdiff_t>(body_at),
+              split.begin() + static_cast<std::ptrdiff_t>(body_at + body),
+              out.begin() + static_cast<std::ptrdiff_t>(at));
+    at += body;
+    body_at += body;
+  }
+  if (at != out.size()) {
+    return util::fail(util::ErrorKind::corrupt,
+                      "headers-first frame: {} bytes after the bodies of its chunks",
+                      out.size() - at);
+  }
+  return {};
+}
+
 util::Result<FrameHeader> decode_frame_header(std::span<const std::byte, k_frame_header_size> bytes)
 {
   if (!std::equal(k_frame_magic.begin(), k_frame_magic.end(), bytes.begin())) {
@@ -82,7 +154,7 @@ util::Result<FrameHeader> decode_frame_header(std::span<const std::byte, k_frame
   if (header_crc != crc32(bytes.first(k_frame_header_size - 4))) {
     return util::fail(util::ErrorKind::corrupt, "frame header checksum mismatch");
   }
-  if (codec > static_cast<std::uint8_t>(Codec::zstd)) {
+  if (codec > static_cast<std::uint8_t>(Codec::zstd_headers_first)) {
     return util::fail(util::ErrorKind::corrupt, "unknown codec {}", codec);
   }
   h.codec = static_cast<Codec>(codec);

@@ -33,6 +33,13 @@ void encode_chunk_header(const ChunkHeader& header, util::Bytes& out);
 util::Result<ChunkHeader>
 decode_chunk_header(std::span<const std::byte, k_chunk_header_size> bytes);
 
+// Codec 2's payload layout: the `count` chunk headers of a frame first, then the bodies in the
+// same order. split: `chunks` (in chunk order) -> `out`; join: the reverse, into `out` of the
+// same size. join fails (corrupt) when the headers' body lengths do not add up.
+void split_headers_first(std::span<const std::byte> chunks, std::uint16_t count, util::Bytes& out);
+util::Result<void>
+join_headers_first(std::span<const std::byte> split, std::uint16_t count, std::span<std::byte> out);
+
 // Trailer body (without self hash) and its decoding; the self hash is checked by the reader.
 void encode_trailer_fields(const Trailer& trailer, util::Bytes& out);
 util::Result<Trailer> decode_trailer_fields(std::span<const std::byte> body);

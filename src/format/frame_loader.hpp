@@ -53,6 +53,7 @@ private:
   int m_fd;
   std::uint64_t m_file_size;
   util::Bytes m_stored;
+  util::Bytes m_split; // a headers-first payload before join_headers_first()
   ZstdDecompressor m_decompressor;
 };
 

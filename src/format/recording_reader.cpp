@@ -55,6 +55,45 @@ util::Result<RecordingReader> RecordingReader::open(const std::string& path)
   return reader;
 }
 
+util::Result<RecordingReader> RecordingReader::open_at(const std::string& path,
+                                                       const ResumePoint& point)
+{
+  ST_TRY_ASSIGN(RecordingReader reader, open(path));
+  if (point.seq < 1 || point.frame_offset < reader.m_next_frame_offset ||
+      point.frame_offset > reader.m_file_size) {
+    return util::fail(util::ErrorKind::usage,
+                      "{}: no frame of chunk {} at offset {}",
+                      path,
+                      point.seq,
+                      point.frame_offset);
+  }
+  reader.m_next_frame_offset = point.frame_offset;
+  reader.m_expected_seq = point.seq;
+  reader.m_prev_hash = point.prev_hash;
+  reader.m_event_time_us = point.event_time_us;
+  reader.m_stats = point.stats;
+  reader.m_chunks_left_in_frame = 0;
+  reader.m_raw = {};
+  reader.m_raw_position = 0;
+  reader.m_events.reset();
+  return reader;
+}
+
+std::optional<ResumePoint> RecordingReader::boundary() const
+{
+  if (m_error || m_chunks_left_in_frame != 0 || (m_events && m_events->remaining() > 0) ||
+      m_ending.complete) {
+    return std::nullopt;
+  }
+  ResumePoint point;
+  point.frame_offset = m_next_frame_offset;
+  point.seq = m_expected_seq;
+  point.prev_hash = m_prev_hash;
+  point.event_time_us = m_event_time_us;
+  point.stats = m_stats;
+  return point;
+}
+
 const Metadata& RecordingReader::metadata() const
 {
   return m_metadata;

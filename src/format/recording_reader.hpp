@@ -59,6 +59,17 @@ struct Ending
   std::string incomplete_reason;
 };
 
+// Where reading can start again without reading what comes before: the start of a frame, with
+// the chain state there. Keyframes (seek) and live follow keep these.
+struct ResumePoint
+{
+  std::uint64_t frame_offset = 0;
+  std::uint64_t seq = 0; // the frame's first chunk
+  Hash prev_hash{};      // the hash the frame's first chunk must carry
+  std::uint64_t event_time_us = 0;
+  ReadStats stats; // what was read before this point (the trailer's counts cover it)
+};
+
 class RecordingReader
 {
 public:
@@ -66,6 +77,15 @@ public:
   // from the file system; corrupt (not a recording or damaged metadata); truncated (the file
   // ends before the metadata); unsupported (a newer major version).
   static util::Result<RecordingReader> open(const std::string& path);
+  // Opens `path` and continues at `point` (from boundary() of an earlier reader of the same
+  // file). The first frame read must link to point.prev_hash, so a point that does not belong
+  // to this file is reported as corrupt, never silently followed.
+  static util::Result<RecordingReader> open_at(const std::string& path, const ResumePoint& point);
+
+  // Where reading can resume when the events read so far end exactly at a frame boundary (the
+  // next event, if any, is in a frame not read yet); nullopt inside a frame. Also valid after an
+  // incomplete ending at the end of the file (for following a live recording as it grows).
+  std::optional<ResumePoint> boundary() const;
 
   const Metadata& metadata() const;
   FileVersion version() const;
