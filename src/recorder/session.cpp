@@ -228,7 +228,9 @@ util::Result<SessionResult> run_session(const SessionRequest& request,
     unrecorded.session_id = session_id;
     return unrecorded;
   }
-  auto& [path, writer] = *recording;
+  // Not a structured binding: clang 14 cannot capture one in the lambdas below.
+  const std::string& path = recording->first;
+  std::unique_ptr<BackgroundWriter>& writer = recording->second;
 
   ClockWatch clock(facts.clock, settings.clock_step_threshold);
   RelayContext context;
