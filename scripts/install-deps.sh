@@ -12,7 +12,9 @@ packages=(
   libvterm-dev libsqlite3-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # end-to-end tests: real terminals, a real sshd, peers for the benchmarks
-  tmux openssh-server openssh-client procps python3 util-linux passwd less sudo
+  tmux openssh-server openssh-client procps python3 util-linux passwd less sudo vim
+  # interop: a cast exported here must play in asciinema, one recorded there must import
+  asciinema
 )
 
 sudo=""

@@ -51,7 +51,8 @@ step "tests: sanitizer build"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 run_ctest build-asan
 
 step "fuzzing: ${fuzz_seconds}s per target"
-for target in recording_reader_fuzz recording_fixup_fuzz metadata_fuzz event_fuzz; do
+for target in recording_reader_fuzz recording_fixup_fuzz metadata_fuzz event_fuzz \
+  output_sanitizer_fuzz asciicast_fuzz term_model_fuzz; do
   binary="build-asan/tests/fuzz/$target"
   seeds="tests/fuzz/corpus/$target"
   work="build-asan/fuzz-corpus/$target"
@@ -61,6 +62,8 @@ for target in recording_reader_fuzz recording_fixup_fuzz metadata_fuzz event_fuz
   case $target in
     recording_*) dict="-dict=tests/fuzz/recording.dict" ;;
     metadata_*) dict="-dict=tests/fuzz/metadata.dict" ;;
+    output_sanitizer_*) dict="-dict=tests/fuzz/output_sanitizer.dict" ;;
+    asciicast_*) dict="-dict=tests/fuzz/asciicast.dict" ;;
   esac
   echo "--- $target"
   # -rss_limit_mb: a parser that allocates what a hostile length asks for fails here.

@@ -1,10 +1,13 @@
 // shelltrail dump FILE: every event, one per line, for debugging. Bytes are escaped, so a
-// hostile recording cannot act on the terminal that reads the dump.
+// hostile recording cannot act on the terminal that reads the dump. --bytes STREAM writes one
+// stream's bytes: exact into a file or pipe (forensics, hashing, other tools), through the
+// OutputSanitizer onto a terminal or with --sanitize (docs/player.md, "Safe output").
 
 #include "cli/command.hpp"
 #include "cli/spool_lookup.hpp"
 #include "cli/verdict.hpp"
 #include "format/verify.hpp"
+#include "player/output_sanitizer.hpp"
 #include "util/bytes.hpp"
 #include "util/overloaded.hpp"
 #include "util/time.hpp"
@@ -16,6 +19,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 namespace shelltrail::cli {
 namespace {
@@ -25,7 +29,8 @@ struct DumpOptions
   std::string file;
   SpoolChoice spool;
   bool json = false;
-  std::string bytes; // "output", "error_output" or "input": raw bytes of that stream instead
+  std::string bytes;     // "output", "error_output" or "input": raw bytes of that stream instead
+  bool sanitize = false; // filter --bytes even into a file or pipe (e.g. for `less -R`)
 };
 
 std::string quoted(std::string_view bytes)
@@ -102,12 +107,41 @@ void print_event(const format::Event& event, bool json)
              describe(event.data));
 }
 
-// The raw bytes of one stream, concatenated: the exact bytes the terminal or pipe carried.
-void print_bytes(const format::Event& event, std::string_view stream)
+// The bytes of one stream, concatenated: exactly what the terminal or pipe carried, or, with a
+// filter, only what draws.
+void print_bytes(const format::Event& event,
+                 std::string_view stream,
+                 std::optional<player::OutputSanitizer>& filter)
 {
   const std::string_view* bytes = format::payload_bytes(event.data);
-  if (bytes != nullptr && format::type_name(event.data) == stream) {
+  if (bytes == nullptr || format::type_name(event.data) != stream) {
+    return;
+  }
+  if (!filter) {
     std::fwrite(bytes->data(), 1, bytes->size(), stdout);
+    return;
+  }
+  std::string safe;
+  filter->feed(*bytes, safe);
+  std::fwrite(safe.data(), 1, safe.size(), stdout);
+}
+
+void finish_bytes(std::optional<player::OutputSanitizer>& filter, bool to_terminal)
+{
+  if (!filter) {
+    return;
+  }
+  std::string safe;
+  filter->finish(safe);
+  std::fwrite(safe.data(), 1, safe.size(), stdout);
+  std::fflush(stdout);
+  const player::DropCounts& counts = filter->counts();
+  if (counts.dropped() != 0) {
+    print_warning(fmt::format("dropped {} escape sequences that could act on a terminal ({}); {}",
+                              counts.dropped(),
+                              counts.describe(),
+                              to_terminal ? "redirect to a file or pipe for the exact bytes"
+                                          : "leave out --sanitize for the exact bytes"));
   }
 }
 
@@ -120,19 +154,21 @@ int run_dump(const DumpOptions& given)
   }
   auto options = given;
   options.file = *file;
-  if (!options.bytes.empty() && isatty(STDOUT_FILENO) != 0) {
-    print_error(util::Error(util::ErrorKind::usage,
-                            "--bytes writes raw, possibly hostile bytes: redirect it to a file "
-                            "or a pipe, not a terminal"));
-    return k_exit_usage;
+  // Raw recorded bytes never reach a terminal from here: they could set its clipboard or title
+  // or make it answer. `play --raw` is the deliberate way to do that.
+  const bool to_terminal = isatty(STDOUT_FILENO) != 0;
+  std::optional<player::OutputSanitizer> filter;
+  if (!options.bytes.empty() && (to_terminal || options.sanitize)) {
+    filter.emplace();
   }
   auto report = format::verify_recording(options.file, [&](const format::Event& event) {
     if (options.bytes.empty()) {
       print_event(event, options.json);
     } else {
-      print_bytes(event, options.bytes);
+      print_bytes(event, options.bytes, filter);
     }
   });
+  finish_bytes(filter, to_terminal);
   std::fflush(stdout);
   if (!report) {
     print_error(report.error());
@@ -151,9 +187,15 @@ Run add_dump(CLI::App& app)
       ->required();
   add_spool_options(cmd, options->spool);
   cmd->add_flag("--json", options->json, "One JSON object per line (ASCII-escaped)");
-  cmd->add_option(
-         "--bytes", options->bytes, "Write only the raw bytes of one stream (not to a terminal)")
+  cmd->add_option("--bytes",
+                  options->bytes,
+                  "Write only the bytes of one stream: exact into a file or pipe, filtered "
+                  "for safety onto a terminal")
       ->check(CLI::IsMember({"output", "error_output", "input"}));
+  cmd->add_flag("--sanitize",
+                options->sanitize,
+                "With --bytes: drop escape sequences that could act on a terminal even into a "
+                "file or pipe (for `less -R`)");
   return [options] { return run_dump(*options); };
 }
 

@@ -93,11 +93,14 @@ int run_main(int argc, char** argv)
   };
   add([&after_dashes](CLI::App& a) { return add_record(a, after_dashes); });
   add(add_list);
+  add(add_play);
   add(add_show);
   add(add_dump);
   add(add_verify);
   add(add_compact);
   add(add_config);
+  add(add_export);
+  add(add_import);
 
   try {
     app.parse(argc, argv);
