@@ -3,6 +3,7 @@
 #include "term/repaint_writer.hpp"
 #include "term/screen_buffer.hpp"
 #include "term/sequence_scanner.hpp"
+#include "term/string_filter.hpp"
 #include "util/assert.hpp"
 
 #include <vterm.h>
@@ -186,6 +187,9 @@ struct TerminalModel::Impl
 
   // libvterm state callbacks (static trampolines below).
   int on_putglyph(const VTermGlyphInfo& info, VTermPos pos);
+  // The width of the glyph libvterm would repeat for REP (0: none since a reset).
+  int last_glyph_width = 0;
+  StringFilter strings;
   int on_movecursor(VTermPos pos);
   void cancel_pending_wrap()
   {
@@ -303,13 +307,39 @@ VTermPos TerminalModel::Impl::cursor_position() const
   return pos;
 }
 
-void TerminalModel::Impl::feed(std::string_view bytes)
+void TerminalModel::Impl::feed(std::string_view input)
 {
+  // Strings (OSC, DCS ...) never reach libvterm: see string_filter.hpp.
+  std::string filtered;
+  filtered.reserve(input.size());
+  strings.filter(input, filtered);
+  const std::string_view bytes = filtered;
   std::size_t fed = 0;
   scanner.scan(bytes, [&](std::size_t end, const Sequence& sequence) {
     // SGR and cursor movement are the common sequences and need nothing from us.
     if (sequence.kind == Sequence::Kind::csi && sequence.final == 'm') {
       return;
+    }
+    if (sequence.kind == Sequence::Kind::csi && sequence.final == 'b' && sequence.leader == 0 &&
+        sequence.intermediates == 0) {
+      // The text before the sequence first, so that its glyphs count (the scanner is called with
+      // the position where this call's bytes start).
+      if (scanner.sequence_start() >= scanner.position()) {
+        const auto start = static_cast<std::size_t>(scanner.sequence_start() - scanner.position());
+        if (start > fed) {
+          vterm_input_write(vt.get(), bytes.data() + fed, start - fed);
+          fed = start;
+        }
+      }
+      if (last_glyph_width <= 0) {
+        // REP with no glyph to repeat: libvterm 0.1.4 advances by the last glyph's width, 0
+        // here, and never ends (a hostile recording would hang the player). CAN in place of
+        // the final byte cancels the sequence in libvterm's parser, wherever it began.
+        vterm_input_write(vt.get(), bytes.data() + fed, end - 1 - fed);
+        vterm_input_write(vt.get(), "\x18", 1);
+        fed = end;
+        return;
+      }
     }
     vterm_input_write(vt.get(), bytes.data() + fed, end - fed);
     fed = end;
@@ -620,6 +650,7 @@ void TerminalModel::Impl::report_scrolled_off(int count)
 
 int TerminalModel::Impl::on_putglyph(const VTermGlyphInfo& info, VTermPos pos)
 {
+  last_glyph_width = info.width;
   ScreenBuffer& buffer = active();
   if (pos.row < 0 || pos.row >= buffer.rows() || pos.col < 0 || pos.col >= buffer.cols()) {
     return 1;
@@ -1031,6 +1062,7 @@ std::string TerminalModel::Impl::repaint() const
                "8");
   }
   writer.raw(without_controls(pending));
+  writer.raw(strings.pending());
   return writer.take();
 }
 

@@ -222,9 +222,9 @@ std::string describe(const std::u32string& chars)
   if (model.alternate_screen() != reference.alternate()) {
     return ::testing::AssertionFailure() << "alternate screen differs";
   }
-  if (model.title() != reference.title()) {
-    return ::testing::AssertionFailure() << "title differs";
-  }
+  // Titles are not compared: the model takes one only from a whole OSC 0/1/2, cleaned of
+  // controls (libvterm sees no string at all: string_filter.hpp), while libvterm's screen layer
+  // also reports partial ones. TerminalModel.TitleAndQueriesNotAnswered checks the model's.
   return ::testing::AssertionSuccess();
 }
 
@@ -616,6 +616,10 @@ void run_differential(std::uint32_t seed, int pieces, bool with_resize)
       do {
         size = gen.random_size();
       } while (size == model.size());
+      // A scroll region or margins outside the shrunk screen make libvterm 0.1.4 move memory
+      // with a negative size (the model guards itself; the reference would corrupt its heap).
+      model.feed("\x1b[r\x1b[?69l");
+      reference.feed("\x1b[r\x1b[?69l");
       avoid_negative_cursor(model, reference, size);
       model.resize(size);
       reference.resize(size);
@@ -717,6 +721,21 @@ TEST(TerminalModelDifferential, ArbitraryBytes)
                                                                 "\xcc\x81", "\x0e"};
     for (int i = 0; i < 400; ++i) {
       bytes += k_alphabet[rng() % k_alphabet.size()];
+    }
+    // No DCS or OSC: the model never lets libvterm see them (string_filter.hpp: libvterm 0.1.4
+    // crashes on some), and ends them by the DEC rules (any ESC) where libvterm does not.
+    for (std::size_t at = bytes.find("\x1bP"); at != std::string::npos; at = bytes.find("\x1bP")) {
+      bytes[at + 1] = 'Q';
+    }
+    for (std::size_t at = bytes.find("\x1b]"); at != std::string::npos; at = bytes.find("\x1b]")) {
+      bytes[at + 1] = 'Q';
+    }
+    // Nor ESC before a byte of a UTF-8 character: libvterm 0.1.4 is inconsistent there (it may
+    // even start a DCS from the byte after); the model ignores such bytes inside an escape.
+    for (std::size_t at = 0; at + 1 < bytes.size(); ++at) {
+      if (bytes[at] == '\x1b' && static_cast<unsigned char>(bytes[at + 1]) >= 0x80) {
+        bytes[at] = ' ';
+      }
     }
     model.feed(bytes);
     reference.feed(bytes);
@@ -908,6 +927,25 @@ TEST(TerminalModelRepaint, ResizedScreens)
       return;
     }
   }
+}
+
+} // namespace
+} // namespace shelltrail::term
+
+namespace shelltrail::term {
+namespace {
+
+TEST(TerminalModelRep, RepeatsTheLastGlyphAndIgnoresRepWithoutOne)
+{
+  // libvterm 0.1.4 loops for ever on REP with no glyph before it (found by term_model_fuzz).
+  TerminalModel model(Size{20, 3});
+  model.feed("\x1b[b\x1b[5bab\x1b[3b|\x1b"
+             "c\x1b[4b!");
+  // (libvterm keeps the glyph to repeat across a reset.)
+  EXPECT_EQ(model.row_text(0), "||||!");
+  TerminalModel other(Size{20, 3});
+  other.feed("ab\x1b[3b|");
+  EXPECT_EQ(other.row_text(0), "abbbb|");
 }
 
 } // namespace
