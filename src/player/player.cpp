@@ -54,6 +54,12 @@ bool is_live(int fd)
   return errno == EWOULDBLOCK;
 }
 
+bool path_is_live(const std::string& path)
+{
+  auto fd = util::open_file(path, O_RDONLY);
+  return fd && is_live(fd->get());
+}
+
 enum class Key {
   none,
   pause,
@@ -259,6 +265,9 @@ private:
   Clock::time_point m_last_status{};
   bool m_write_failed = false;
   std::uint64_t m_follow_size = 0; // the file size when a followed recording was last read
+  std::optional<format::ResumePoint> m_last_boundary; // following: where to read again from
+  bool m_final_read = false; // following: read once more after the recorder stopped
+  util::Fd m_follow_fd;      // following: the recording file as it was when we started
 };
 
 util::Result<void> Session::open_from(const Keyframe* keyframe)
@@ -290,10 +299,20 @@ bool Session::fetch()
   if (m_at_end || !m_reader) {
     return false;
   }
+  if (m_options.follow) {
+    if (auto point = m_reader->boundary()) {
+      m_last_boundary = std::move(point);
+    }
+  }
   auto event = m_reader->next();
   if (!event) {
-    m_result.damage = std::move(event).error();
     m_at_end = true;
+    if (m_options.follow && m_last_boundary && path_is_live(m_path)) {
+      // A frame the recorder is still writing can look damaged for a moment: read it again
+      // once the file grows (a finished recording is judged as it is).
+      return false;
+    }
+    m_result.damage = std::move(event).error();
     return false;
   }
   if (!*event) {
@@ -601,7 +620,10 @@ void Session::handle(Key key)
 bool Session::wait_for_follow()
 {
   // The end of what the recorder has written so far: wait for more, unless it has stopped.
-  const auto point = m_reader->boundary();
+  auto point = m_reader->boundary();
+  if (!point) {
+    point = m_last_boundary;
+  }
   if (!point) {
     return false;
   }
@@ -618,12 +640,19 @@ bool Session::wait_for_follow()
     return false;
   }
   const auto size = static_cast<std::uint64_t>(now.st_size);
-  if (size <= point->frame_offset || size == m_follow_size) {
-    // Nothing new (or only the start of a frame being written): wait while the recorder lives.
-    m_follow_size = size;
-    return live;
-  }
+  const bool nothing_new = size <= point->frame_offset || size == m_follow_size;
   m_follow_size = size;
+  if (nothing_new) {
+    // Wait while the recorder lives (a frame may be half written). Once it has stopped, read
+    // once more: its last frame may have been read while it was still being written.
+    if (live) {
+      return true;
+    }
+    if (m_final_read) {
+      return false;
+    }
+    m_final_read = true;
+  }
   auto reader = format::RecordingReader::open_at(m_path, *point);
   if (!reader) {
     m_result.damage = std::move(reader).error();
@@ -636,6 +665,12 @@ bool Session::wait_for_follow()
 
 util::Result<PlayResult> Session::run()
 {
+  if (m_options.follow) {
+    // Follow this file, not the path: compaction replaces the finished recording under the
+    // same name (with other frame offsets) right after the session, maybe before we are done.
+    ST_TRY_ASSIGN(m_follow_fd, util::open_file(m_path, O_RDONLY));
+    m_path = "/proc/self/fd/" + std::to_string(m_follow_fd.get());
+  }
   ST_TRY(open_from(nullptr));
   m_terminal_size = sys::window_size(m_output);
   // Ctrl-C arrives as a key in raw mode; these end the playback with the terminal put back.
