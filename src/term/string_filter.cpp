@@ -1,5 +1,7 @@
 #include "term/string_filter.hpp"
 
+#include <cstring>
+
 namespace shelltrail::term {
 namespace {
 
@@ -18,13 +20,19 @@ void StringFilter::filter(std::string_view in, std::string& out)
   for (std::size_t i = 0; i < in.size(); ++i) {
     const char c = in[i];
     switch (m_state) {
-    case State::ground:
-      if (c == '\x1b') {
+    case State::ground: {
+      // Runs of text in one append: this is nearly everything a terminal is sent.
+      const void* esc = std::memchr(in.data() + i, '\x1b', in.size() - i);
+      const std::size_t at =
+          esc == nullptr ? in.size()
+                         : static_cast<std::size_t>(static_cast<const char*>(esc) - in.data());
+      out.append(in.data() + i, at - i);
+      i = at;
+      if (at < in.size()) {
         m_state = State::escape;
-      } else {
-        out += c;
       }
       break;
+    }
     case State::escape: {
       const auto byte = static_cast<unsigned char>(c);
       if (is_string_introducer(c)) {
