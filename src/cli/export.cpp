@@ -8,6 +8,7 @@
 #include "cli/spool_lookup.hpp"
 #include "cli/verdict.hpp"
 #include "export/asciicast.hpp"
+#include "export/transcript.hpp"
 #include "format/recording_reader.hpp"
 #include "format/verify.hpp"
 #include "player/output_sanitizer.hpp"
@@ -27,7 +28,7 @@ namespace shelltrail::cli {
 namespace {
 
 // More formats (text, html) join this list as they come.
-const std::vector<std::string> k_formats = {"asciicast", "asciicast-v3"};
+const std::vector<std::string> k_formats = {"asciicast", "asciicast-v3", "text", "html"};
 
 struct ExportOptions
 {
@@ -37,6 +38,7 @@ struct ExportOptions
   std::string output; // empty: standard output
   bool raw = false;
   bool no_input = false;
+  bool timestamps = false; // text, html
 };
 
 // Where the export goes: standard output, or a file created for it (removed again when the
@@ -144,7 +146,8 @@ int run_export(const ExportOptions& options)
     print_error(destination.error());
     return exit_code_for(destination.error());
   }
-  if (options.raw) {
+  const bool transcript_format = options.format == "text" || options.format == "html";
+  if (options.raw && !transcript_format) {
     print_warning("--raw: output is exported unfiltered; a terminal that plays the cast will act "
                   "on every escape sequence in it");
   }
@@ -157,11 +160,21 @@ int run_export(const ExportOptions& options)
                                                                     : export_::AsciicastVersion::v2,
                                    !options.no_input});
   std::optional<player::OutputSanitizer> filter;
-  if (!options.raw) {
+  if (!options.raw && !transcript_format) {
     filter.emplace();
   }
+  // A transcript holds screen text only (the terminal model interprets the escape sequences).
+  std::optional<export_::TranscriptWriter> transcript;
+  if (transcript_format) {
+    transcript.emplace(reader->metadata(),
+                       export_::TranscriptOptions{options.timestamps, options.format == "html"});
+  }
   std::string out;
-  writer.header(reader->metadata(), out);
+  if (transcript) {
+    transcript->header(out);
+  } else {
+    writer.header(reader->metadata(), out);
+  }
 
   format::VerifyReport report;
   report.metadata = reader->metadata();
@@ -184,6 +197,15 @@ int run_export(const ExportOptions& options)
       break;
     }
     format::Event event = **next;
+    if (transcript) {
+      transcript->event(event, out);
+      if (out.size() >= k_write_batch) {
+        if (auto written = destination->write(out); !written) {
+          return fail_with(written.error());
+        }
+      }
+      continue;
+    }
     std::string_view* bytes = format::payload_bytes(event.data);
     if (filter && bytes != nullptr && !std::holds_alternative<format::Input>(event.data)) {
       safe.clear();
@@ -204,7 +226,11 @@ int run_export(const ExportOptions& options)
       writer.event({reader->stats().last_time, format::Output{safe}}, out);
     }
   }
-  writer.finish(out);
+  if (transcript) {
+    transcript->finish(out);
+  } else {
+    writer.finish(out);
+  }
   if (auto written = destination->write(out); !written) {
     return fail_with(written.error());
   }
@@ -227,15 +253,17 @@ Run add_export(CLI::App& app)
 {
   auto options = std::make_shared<ExportOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "export", "Write a recording in another format: asciicast v2 or v3 (asciinema)");
+      "export",
+      "Write a recording in another format: asciicast v2 or v3 (asciinema), text or html");
   cmd->add_option(
          "SESSION", options->session, "A session id (or a unique prefix) or a recording file")
       ->required();
   add_spool_options(cmd, options->spool);
   cmd->add_option("-f,--format",
                   options->format,
-                  "asciicast (v2: asciinema 2, the asciinema player and server) or asciicast-v3 "
-                  "(asciinema 3)")
+                  "asciicast (v2: asciinema 2, the asciinema player and server), asciicast-v3 "
+                  "(asciinema 3), text (the lines as they scrolled, then the last screen) or html "
+                  "(the same in a self-contained page)")
       ->required()
       ->check(CLI::IsMember(k_formats));
   cmd->add_option(
@@ -245,6 +273,9 @@ Run add_export(CLI::App& app)
                 "Export output bytes unfiltered (by default escape sequences that could act on a "
                 "terminal, such as clipboard writes, title changes and queries, are dropped)");
   cmd->add_flag("--no-input", options->no_input, "Leave out typed input (\"i\" events)");
+  cmd->add_flag("--timestamps",
+                options->timestamps,
+                "text, html: the time (UTC) each line left the screen, before it");
   cmd->footer("Redacted input (passwords) is never exported. asciicast v3 ends with the exit "
               "status (\"x\"). Exit status: 0, or 1/2 when the recording is incomplete/altered "
               "(what precedes is exported), 3 when it cannot be read, 64 for a bad command line.");
