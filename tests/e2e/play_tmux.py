@@ -244,6 +244,59 @@ def hostile_recording_does_not_reach_the_terminal():
     t.wait_until("the raw title", lambda: "HACKED" in t.title(pane), 5)
 
 
+# ---- damage and exits -------------------------------------------------------------------------
+
+@h.case
+def damaged_recording_plays_up_to_the_damage():
+    home = h.home("damaged")
+    with Session([h.shelltrail, "record", "-q", "--set", "compact=false", "--", "sh", "-c",
+                  "for i in $(seq 1 400); do echo line-$i; sleep 0.001; done"],
+                 env=h.env(home)) as s:
+        s.read_until_eof(timeout=30)
+        check(s.wait(10) == 0, "recorded")
+    recording = h.only_recording(h.spool(home))
+    size = os.path.getsize(recording)
+    with open(recording, "r+b") as f:  # a bit flipped two thirds in
+        f.seek(size * 2 // 3)
+        byte = f.read(1)
+        f.seek(size * 2 // 3)
+        f.write(bytes([byte[0] ^ 0x10]))
+    result = subprocess.run([h.shelltrail, "play", "--speed", "1000", recording],
+                            capture_output=True, stdin=subprocess.DEVNULL)
+    err = result.stderr.decode("utf-8", "replace")
+    check(result.returncode == 2, "exit 2 for a damaged recording (got %d): %r"
+          % (result.returncode, err))
+    check(re.search(r"shelltrail: error: playback stopped: .*chunk [0-9]+ \(frame at offset "
+                    r"[0-9]+\)", err), "one line says where it stopped and why: %r" % err)
+    check(b"line-1\r\n" in result.stdout and b"line-400" not in result.stdout,
+          "played up to the damage: %r" % result.stdout[-200:])
+
+
+@h.case
+def ctrl_c_quits_and_puts_the_terminal_back():
+    home = h.home("ctrl-c")
+    with Session([h.shelltrail, "record", "-q", "--", "sh", "-c",
+                  "echo first; sleep 30; echo never"], env=h.env(home)) as s:
+        s.expect(rb"first")
+        time.sleep(4)  # a pause in the recording, for the Ctrl-C during playback
+        s.send("\x03")  # ends the recorded sleep
+        s.read_until_eof(timeout=30)
+        s.wait(10)
+    recording = h.only_recording(h.spool(home))
+    done = os.path.join(home, "done")
+    command = ("stty -g > %s/before; %s play %s; echo $? > %s.status; stty -g > %s/after; "
+               "touch %s; exec sleep 100000") % (home, shlex.quote(h.shelltrail),
+                                                shlex.quote(recording), done, home, done)
+    pane = t.start("sh -c %s" % shlex.quote(command), 80, 24, env_for(home))
+    t.wait_for(pane, "first", 10)
+    t.send(pane, "C-c")
+    wait_file(done, 10)
+    with open(done + ".status") as f:
+        check(f.read().strip() == "0", "Ctrl-C quits with status 0")
+    with open(os.path.join(home, "before")) as a, open(os.path.join(home, "after")) as b:
+        check(a.read() == b.read(), "the terminal's modes are what they were before play")
+
+
 try:
     h.main()
 finally:
