@@ -627,16 +627,10 @@ bool Session::wait_for_follow()
   if (!point) {
     return false;
   }
-  auto fd = util::open_file(m_path, O_RDONLY);
-  struct stat before
-  {};
-  if (!fd || ::fstat(fd->get(), &before) != 0) {
-    return false;
-  }
-  const bool live = is_live(fd->get());
+  const bool live = is_live(m_follow_fd.get());
   struct stat now
   {};
-  if (::fstat(fd->get(), &now) != 0) {
+  if (::fstat(m_follow_fd.get(), &now) != 0) {
     return false;
   }
   const auto size = static_cast<std::uint64_t>(now.st_size);
