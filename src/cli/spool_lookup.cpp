@@ -4,11 +4,11 @@
 #include "config/config.hpp"
 #include "recorder/spool.hpp"
 #include "util/fd.hpp"
+#include "util/file.hpp"
 
 #include <fmt/core.h>
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -94,7 +94,7 @@ util::Result<std::string> resolve_recording(const std::string& session, const Sp
 bool is_live(const std::string& path)
 {
   const util::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  return fd && flock(fd.get(), LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  return fd && util::is_locked_exclusively(fd.get());
 }
 
 } // namespace shelltrail::cli

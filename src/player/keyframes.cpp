@@ -64,18 +64,6 @@ std::optional<format::Hash> hash_from_hex(const std::string& hex)
   return hash;
 }
 
-util::Result<void> make_directories(const std::string& path)
-{
-  for (std::size_t slash = path.find('/', 1); slash != std::string::npos;
-       slash = path.find('/', slash + 1)) {
-    (void)::mkdir(path.substr(0, slash).c_str(), 0700);
-  }
-  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
-    return util::fail(util::Error::from_errno(errno, "mkdir " + path));
-  }
-  return {};
-}
-
 } // namespace
 
 term::Size initial_size(const format::Metadata& metadata)
@@ -247,7 +235,7 @@ util::Result<void> Keyframes::save(const std::string& cache_path) const
   }
   const std::size_t slash = cache_path.rfind('/');
   if (slash != std::string::npos && slash > 0) {
-    ST_TRY(make_directories(cache_path.substr(0, slash)));
+    ST_TRY(util::make_directories(cache_path.substr(0, slash), 0700));
   }
   const std::string temporary = fmt::format("{}.{}.tmp", cache_path, ::getpid());
   {

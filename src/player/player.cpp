@@ -14,7 +14,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -43,22 +42,6 @@ constexpr std::chrono::seconds k_note_time{4};
 // cursor shown, primary screen, no bracketed paste / application cursor keys / keypad, mouse off.
 constexpr std::string_view k_restore =
     "\x1b[0m\x1b[?25h\x1b[?2004l\x1b[?1l\x1b>\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l";
-
-bool is_live(int fd)
-{
-  // The recorder holds an exclusive lock while it records (recorder/spool.cpp).
-  if (::flock(fd, LOCK_SH | LOCK_NB) == 0) {
-    (void)::flock(fd, LOCK_UN);
-    return false;
-  }
-  return errno == EWOULDBLOCK;
-}
-
-bool path_is_live(const std::string& path)
-{
-  auto fd = util::open_file(path, O_RDONLY);
-  return fd && is_live(fd->get());
-}
 
 enum class Key {
   none,
@@ -307,7 +290,7 @@ bool Session::fetch()
   auto event = m_reader->next();
   if (!event) {
     m_at_end = true;
-    if (m_options.follow && m_last_boundary && path_is_live(m_path)) {
+    if (m_options.follow && m_last_boundary && util::is_locked_exclusively(m_follow_fd.get())) {
       // A frame the recorder is still writing can look damaged for a moment: read it again
       // once the file grows (a finished recording is judged as it is).
       return false;
@@ -627,7 +610,7 @@ bool Session::wait_for_follow()
   if (!point) {
     return false;
   }
-  const bool live = is_live(m_follow_fd.get());
+  const bool live = util::is_locked_exclusively(m_follow_fd.get());
   struct stat now
   {};
   if (::fstat(m_follow_fd.get(), &now) != 0) {

@@ -12,39 +12,7 @@
 #include <ctime>
 
 namespace shelltrail::recorder {
-namespace {
-
-util::Result<void> make_directory(const std::string& path, mode_t mode)
-{
-  if (::mkdir(path.c_str(), mode) == 0) {
-    (void)::chmod(path.c_str(), mode); // mkdir's mode went through the umask
-    return {};
-  }
-  const int error = errno;
-  struct stat st
-  {};
-  if (error == EEXIST && ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-    return {};
-  }
-  return util::fail(util::Error::from_errno(error, "cannot create spool directory " + path));
-}
-
-// Creates `path` and its missing parents with `mode`.
-util::Result<void> make_directories(const std::string& path, mode_t mode)
-{
-  for (std::size_t slash = path.find('/', 1); slash != std::string::npos;
-       slash = path.find('/', slash + 1)) {
-    const std::string parent = path.substr(0, slash);
-    struct stat st
-    {};
-    if (::stat(parent.c_str(), &st) != 0) {
-      ST_TRY(make_directory(parent, mode));
-    }
-  }
-  return make_directory(path, mode);
-}
-
-} // namespace
+namespace {} // namespace
 
 util::Result<RecordingFile> create_recording_file(const std::string& spool,
                                                   std::int64_t start_unix_ns,
@@ -62,7 +30,7 @@ util::Result<RecordingFile> create_recording_file(const std::string& spool,
   const std::string day = fmt::format(
       "{}/{:04}/{:02}/{:02}", spool, date.tm_year + 1900, date.tm_mon + 1, date.tm_mday);
   if (sharing == SpoolSharing::personal) {
-    ST_TRY(make_directories(day, 0700));
+    ST_TRY(util::make_directories(day, 0700));
   } else {
     // The spool itself is the administrator's (shelltrail setup); the day directories are
     // shared by every recorded account.
@@ -74,7 +42,7 @@ util::Result<RecordingFile> create_recording_file(const std::string& spool,
     }
     for (const std::string& dir :
          {day.substr(0, spool.size() + 5), day.substr(0, spool.size() + 8), day}) {
-      ST_TRY(make_directory(dir, 01733));
+      ST_TRY(util::make_directories(dir, 01733));
     }
   }
   RecordingFile file;

@@ -1,6 +1,7 @@
 #include "util/file.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -92,6 +93,48 @@ Result<std::string> read_file(const std::string& path)
     content.append(reinterpret_cast<const char*>(buffer), n);
   }
   return content;
+}
+
+namespace {
+
+Result<void> make_directory(const std::string& path, unsigned mode)
+{
+  if (::mkdir(path.c_str(), mode) == 0) {
+    (void)::chmod(path.c_str(), mode); // mkdir's mode went through the umask
+    return {};
+  }
+  const int error = errno;
+  struct stat st
+  {};
+  if (error == EEXIST && ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return {};
+  }
+  return fail(Error::from_errno(error, "cannot create directory " + path));
+}
+
+} // namespace
+
+Result<void> make_directories(const std::string& path, unsigned mode)
+{
+  for (std::size_t slash = path.find('/', 1); slash != std::string::npos;
+       slash = path.find('/', slash + 1)) {
+    const std::string parent = path.substr(0, slash);
+    struct stat st
+    {};
+    if (::stat(parent.c_str(), &st) != 0) {
+      ST_TRY(make_directory(parent, mode));
+    }
+  }
+  return make_directory(path, mode);
+}
+
+bool is_locked_exclusively(int fd)
+{
+  if (::flock(fd, LOCK_SH | LOCK_NB) == 0) {
+    (void)::flock(fd, LOCK_UN);
+    return false;
+  }
+  return errno == EWOULDBLOCK;
 }
 
 } // namespace shelltrail::util

@@ -29,6 +29,14 @@ Result<std::uint64_t> file_size(const Fd& fd);
 // fdatasync(2).
 Result<void> sync_data(const Fd& fd);
 
+// Creates directory `path` and its missing parents with `mode` (exactly: not through the umask);
+// an existing directory is fine. Errors name the directory that could not be created.
+Result<void> make_directories(const std::string& path, unsigned mode);
+
+// Whether another open file holds an exclusive flock(2) on the file behind `fd`: how a recorder
+// marks the recording it is writing (recorder/spool.cpp).
+bool is_locked_exclusively(int fd);
+
 // Reads a whole (small) file into a string.
 Result<std::string> read_file(const std::string& path);
 
