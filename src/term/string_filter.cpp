@@ -54,10 +54,33 @@ void StringFilter::filter(std::string_view in, std::string& out)
         out += '\x1b';
         out += m_intermediates;
         out += c;
+        m_state = c == '[' && m_intermediates.empty() ? State::csi : State::ground;
+        m_separators = 0;
         m_intermediates.clear();
-        m_state = State::ground;
       } else {
         m_intermediates.clear();
+      }
+      break;
+    }
+    case State::csi: {
+      // libvterm 0.1.4 writes past its 16 arguments (found by term_model_fuzz): more are dropped.
+      const auto byte = static_cast<unsigned char>(c);
+      if (c == '\x1b') {
+        m_state = State::escape;
+      } else if (byte >= 0x30 && byte <= 0x3f) {
+        if ((c == ';' || c == ':') && ++m_separators >= 15) {
+          break;
+        }
+        if (m_separators < 15) {
+          out += c;
+        }
+      } else {
+        out += c;
+        if (byte >= 0x40 && byte <= 0x7e) {
+          m_state = State::ground;
+        } else if (c == '\x18' || c == '\x1a') {
+          m_state = State::ground;
+        }
       }
       break;
     }
@@ -112,6 +135,8 @@ std::string StringFilter::pending() const
     return {};
   case State::escape:
     return "\x1b" + m_intermediates;
+  case State::csi:
+    return {}; // the scanner keeps the CSI's bytes (terminal_model.cpp)
   case State::string:
     return m_osc ? "\x1b]" + m_payload : "\x1bP";
   case State::string_escape:

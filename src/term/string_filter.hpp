@@ -19,13 +19,14 @@ public:
   std::string pending() const;
 
 private:
-  enum class State { ground, escape, string, string_escape };
+  enum class State { ground, escape, csi, string, string_escape };
   void end_string(std::string& out);
 
   State m_state = State::ground;
   bool m_osc = false;
   std::string m_payload;       // an OSC's text so far (capped)
   std::string m_intermediates; // of the escape being read
+  int m_separators = 0;        // of the CSI being read
 };
 
 } // namespace shelltrail::term
