@@ -7,6 +7,7 @@
 
 #include <fmt/core.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <functional>
 #include <vector>
@@ -110,7 +111,13 @@ int run_main(int argc, char** argv)
   }
   for (auto& [subcommand, run] : commands) {
     if (subcommand->parsed()) {
-      return run();
+      const int code = run();
+      // What went through stdio (show, list, verify ...) is only known to be written here.
+      if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
+        print_error(util::Error::from_errno(errno, "writing standard output"));
+        return code == k_exit_ok ? k_exit_unreadable : code;
+      }
+      return code;
     }
   }
   fmt::print("{}", app.help());

@@ -77,6 +77,10 @@ int run_play(const PlayArguments& args)
     print_error(result.error());
     return exit_code_for(result.error());
   }
+  if (result->output_error) {
+    print_error(*result->output_error);
+    return exit_code_for(*result->output_error);
+  }
   if (!result->size_note.empty()) {
     print_warning(result->size_note);
   }
@@ -130,7 +134,8 @@ Run add_play(CLI::App& app)
       "Output is filtered: clipboard (OSC 52), title, palette and font changes, terminal "
       "queries and device control strings are dropped (docs/player.md, \"Safe output\").\n"
       "Exit status: 0 played (or quit), 1 incomplete recording played to its end, 2 damaged "
-      "(played up to the damage), 3 unreadable, 64 usage.");
+      "(played up to the damage), 3 unreadable or the output could not be written (disk full, "
+      "pipe closed), 64 usage.");
   return [args] { return run_play(*args); };
 }
 

@@ -400,7 +400,10 @@ void Session::write_out(std::string_view bytes)
       pollfd p{m_output, POLLOUT, 0};
       (void)::poll(&p, 1, 1000);
     } else {
-      m_write_failed = true; // the terminal is gone: stop playing
+      // The terminal is gone (EIO after a hang-up), the pipe closed or the disk full: stop.
+      m_write_failed = true;
+      m_result.output_error =
+          util::Error::from_errno(n < 0 ? errno : EIO, "writing standard output");
       return;
     }
   }
@@ -449,6 +452,9 @@ void Session::show(const format::Event& event)
 void Session::check_terminal_size()
 {
   m_terminal_size = sys::window_size(m_output);
+  // A closed pipe is an output error like any other (reported, the terminal put back), not a
+  // signal that ends the process with stdin left in raw mode.
+  (void)::signal(SIGPIPE, SIG_IGN);
   if (!m_terminal_size || m_size_noted) {
     return;
   }

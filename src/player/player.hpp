@@ -39,6 +39,7 @@ struct PlayResult
   bool quit = false;                 // the reviewer quit before the end
   std::string incomplete;            // why it ends early (recorder stopped), when not complete
   std::optional<util::Error> damage; // played up to here, then this
+  std::optional<util::Error> output_error; // the terminal or pipe stopped taking output
   std::uint64_t dropped_sequences = 0;
   std::string dropped_kinds; // "2 title, 1 clipboard"
   std::string size_note;     // "the recording is 200x50, the terminal 80x24" when it was smaller

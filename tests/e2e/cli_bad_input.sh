@@ -57,6 +57,15 @@ expect_grep 'incomplete \(recorder stopped at .*; [0-9]+ events recoverable' out
 # verify over several files exits with the worst verdict.
 expect_exit 2 "$SHELLTRAIL" verify "$good" truncated.strec flipped.strec
 
+# Output that cannot be written (a full disk) is an error, said once, not a silent success.
+for cmd in show dump verify; do
+  got=0
+  "$SHELLTRAIL" "$cmd" "$good" >/dev/full 2>"$ST_WORK/err" || got=$?
+  [ "$got" -eq 3 ] || fail "$cmd >/dev/full exited $got, expected 3"
+  expect_lines 1 "$ST_WORK/err"
+  expect_grep '^shelltrail: error: writing standard output: No space left on device' "$ST_WORK/err"
+done
+
 # Usage errors.
 expect_exit 64 "$SHELLTRAIL" show
 expect_exit 64 "$SHELLTRAIL" no-such-command

@@ -297,6 +297,55 @@ def ctrl_c_quits_and_puts_the_terminal_back():
         check(a.read() == b.read(), "the terminal's modes are what they were before play")
 
 
+@h.case
+def output_errors_end_play_with_one_line_and_the_terminal_back():
+    home = h.home("output-errors")
+    with Session([h.shelltrail, "record", "-q", "--", "sh", "-c",
+                  "echo first; sleep 2; echo second"], env=h.env(home)) as s:
+        s.read_until_eof(timeout=30)
+        check(s.wait(10) == 0, "recorded")
+    recording = h.only_recording(h.spool(home))
+
+    full = subprocess.run([h.shelltrail, "play", "--speed", "100", recording],
+                          stdout=open("/dev/full", "wb"), stderr=subprocess.PIPE,
+                          stdin=subprocess.DEVNULL)
+    err = full.stderr.decode("utf-8", "replace")
+    check(full.returncode == 3 and err.count("\n") == 1 and
+          "writing standard output: No space left on device" in err,
+          "a full disk: exit 3 and one line (got %d: %r)" % (full.returncode, err))
+
+    # A pipe whose reader goes away, while play holds the terminal (its stdin) in raw mode.
+    done = os.path.join(home, "pipe-done")
+    command = ("stty -g > {h}/before; {st} play {rec} 2> {h}/err | head -c 3 > /dev/null; "
+               "echo ${{PIPESTATUS[0]}} > {d}.status; stty -g > {h}/after; touch {d}; "
+               "exec sleep 100000").format(h=home, st=shlex.quote(h.shelltrail),
+                                            rec=shlex.quote(recording), d=done)
+    t.start("bash -c %s" % shlex.quote(command), 80, 24, env_for(home))
+    wait_file(done, 20)
+    with open(done + ".status") as f, open(os.path.join(home, "err")) as e:
+        status, err = f.read().strip(), e.read()
+    check(status == "3" and "writing standard output: Broken pipe" in err,
+          "a closed pipe: exit 3 and one line (got %s: %r)" % (status, err))
+    with open(os.path.join(home, "before")) as a, open(os.path.join(home, "after")) as b:
+        check(a.read() == b.read(), "the terminal's modes are what they were before play")
+
+    # The terminal itself goes away (the reviewer closes the window): play ends at once.
+    pidfile = os.path.join(home, "player.pid")
+    pane = t.start("sh -c %s" % shlex.quote("echo $$ > %s; exec %s play --speed 0.1 %s" % (
+        pidfile, shlex.quote(h.shelltrail), shlex.quote(recording))), 80, 24, env_for(home))
+    t.wait_for(pane, "first", 10)
+    pid = int(wait_file(pidfile, 10))
+    t.tmux("kill-pane", "-t", pane)
+
+    def gone():
+        try:
+            os.kill(pid, 0)
+            return False
+        except ProcessLookupError:
+            return True
+    t.wait_until("play to end when its terminal is gone", gone, 5)
+
+
 try:
     h.main()
 finally:
