@@ -32,6 +32,11 @@ Run add_config(CLI::App& app);
 Run add_export(CLI::App& app);
 Run add_import(CLI::App& app);
 Run add_play(CLI::App& app);
+Run add_index(CLI::App& app);
+Run add_search(CLI::App& app);
+Run add_commands(CLI::App& app);
+Run add_timeline(CLI::App& app);
+Run add_report(CLI::App& app);
 // `after_dashes`: the arguments after the first "--" on the command line, which CLI11 never
 // sees (it would parse a COMMAND's own options as ours).
 Run add_record(CLI::App& app, const std::vector<std::string>& after_dashes);

@@ -76,10 +76,13 @@ int run_main(int argc, char** argv)
   app.require_subcommand(0, 1);
   app.footer(k_footer);
 
-  // Everything after the first "--" is a command to run, kept away from CLI11.
+  // For record, everything after the first "--" is a command to run, kept away from CLI11; for
+  // the others "--" keeps its usual meaning (`search -- -rf`).
   std::vector<std::string> after_dashes;
+  bool recording = false;
   for (int i = 1; i < argc; ++i) {
-    if (std::string_view(argv[i]) == "--") {
+    recording = recording || std::string_view(argv[i]) == "record";
+    if (recording && std::string_view(argv[i]) == "--") {
       after_dashes.assign(argv + i + 1, argv + argc);
       argc = i;
       break;
@@ -102,6 +105,11 @@ int run_main(int argc, char** argv)
   add(add_config);
   add(add_export);
   add(add_import);
+  add(add_index);
+  add(add_search);
+  add(add_commands);
+  add(add_timeline);
+  add(add_report);
 
   try {
     app.parse(argc, argv);

@@ -59,7 +59,7 @@ TranscriptWriter::TranscriptWriter(const format::Metadata& metadata, TranscriptO
       m_model(std::make_unique<term::TerminalModel>(term::Size{
           metadata.cols > 0 ? metadata.cols : 80, metadata.rows > 0 ? metadata.rows : 24}))
 {
-  m_model->on_scrolled_off([this](std::string_view text, bool continues) {
+  m_model->on_scrolled_off([this](std::string_view text, bool continues, std::int64_t) {
     m_joined += text;
     if (!continues && m_out != nullptr) {
       line(m_joined, *m_out);

@@ -44,7 +44,8 @@ bool same_cell(const StoredCell& a, const StoredCell& b)
 ScreenBuffer::ScreenBuffer(int rows, int cols, Pen blank_pen)
     : m_rows(rows), m_cols(cols), m_stride(static_cast<std::size_t>(cols)),
       m_cells(static_cast<std::size_t>(rows) * m_stride, blank_cell(blank_pen)),
-      m_slot(static_cast<std::size_t>(rows)), m_continues(static_cast<std::size_t>(rows), 0)
+      m_slot(static_cast<std::size_t>(rows)), m_continues(static_cast<std::size_t>(rows), 0),
+      m_stamps(static_cast<std::size_t>(rows), 0)
 {
   std::iota(m_slot.begin(), m_slot.end(), 0);
 }
@@ -54,6 +55,7 @@ void ScreenBuffer::clear_slot(int index, const Pen& pen)
   StoredCell* cells = &m_cells[static_cast<std::size_t>(index) * m_stride];
   std::fill(cells, cells + m_cols, blank_cell(pen));
   m_continues[static_cast<std::size_t>(index)] = 0;
+  m_stamps[static_cast<std::size_t>(index)] = 0;
 }
 
 void ScreenBuffer::erase(const Rect& rect, const Pen& pen, bool selective)
@@ -189,17 +191,20 @@ void ScreenBuffer::resize(int rows, int cols, const Pen& pen)
   const auto stride = static_cast<std::size_t>(cols);
   std::vector<StoredCell> cells(static_cast<std::size_t>(rows) * stride, blank_cell(pen));
   std::vector<std::uint8_t> new_continues(static_cast<std::size_t>(rows), 0);
+  std::vector<std::int64_t> new_stamps(static_cast<std::size_t>(rows), 0);
   const int keep_rows = std::min(rows, m_rows);
   const int keep_cols = std::min(cols, m_cols);
   for (int r = 0; r < keep_rows; ++r) {
     std::copy(row(r), row(r) + keep_cols, &cells[static_cast<std::size_t>(r) * stride]);
     new_continues[static_cast<std::size_t>(r)] = continues(r) ? 1 : 0;
+    new_stamps[static_cast<std::size_t>(r)] = stamp(r);
   }
   m_rows = rows;
   m_cols = cols;
   m_stride = stride;
   m_cells = std::move(cells);
   m_continues = std::move(new_continues);
+  m_stamps = std::move(new_stamps);
   m_slot.resize(static_cast<std::size_t>(rows));
   std::iota(m_slot.begin(), m_slot.end(), 0);
   if (rows > 0) {

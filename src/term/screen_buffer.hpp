@@ -114,6 +114,16 @@ public:
     m_continues[slot(r)] = value ? 1 : 0;
   }
 
+  // The caller's stamp (the indexer: the event time) of the last glyph written to a row.
+  std::int64_t stamp(int r) const
+  {
+    return m_stamps[slot(r)];
+  }
+  void set_stamp(int r, std::int64_t value)
+  {
+    m_stamps[slot(r)] = value;
+  }
+
   void erase(const Rect& rect, const Pen& pen, bool selective);
   // libvterm's scrollrect: content moves up (downward > 0) or left (rightward > 0) within rect;
   // the vacated cells are erased with pen.
@@ -136,6 +146,7 @@ private:
   std::vector<StoredCell> m_cells;
   std::vector<int> m_slot;               // visible row -> slot
   std::vector<std::uint8_t> m_continues; // by slot
+  std::vector<std::int64_t> m_stamps;    // by slot
 };
 
 void append_utf8(std::string& out, char32_t code_point);

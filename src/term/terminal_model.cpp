@@ -189,6 +189,7 @@ struct TerminalModel::Impl
   int on_putglyph(const VTermGlyphInfo& info, VTermPos pos);
   // The width of the glyph libvterm would repeat for REP (0: none since a reset).
   int last_glyph_width = 0;
+  std::int64_t stamp = 0; // set_stamp()
   StringFilter strings;
   int on_movecursor(VTermPos pos);
   void cancel_pending_wrap()
@@ -644,7 +645,7 @@ void TerminalModel::Impl::report_scrolled_off(int count)
     return;
   }
   for (int r = 0; r < std::min(count, primary.rows()); ++r) {
-    scrolled_off(row_text_of(primary, r), primary.continues(r));
+    scrolled_off(row_text_of(primary, r), primary.continues(r), primary.stamp(r));
   }
 }
 
@@ -658,6 +659,7 @@ int TerminalModel::Impl::on_putglyph(const VTermGlyphInfo& info, VTermPos pos)
   if (phantom && pos.col == 0 && phantom_row >= 0 && pos.row == phantom_row + 1) {
     buffer.set_continues(phantom_row, true);
   }
+  buffer.set_stamp(pos.row, stamp);
   StoredCell* cells = buffer.row(pos.row);
   StoredCell& cell = cells[pos.col];
   int count = 0;
@@ -960,6 +962,17 @@ bool TerminalModel::row_continues(int row) const
 void TerminalModel::on_scrolled_off(ScrolledOff callback)
 {
   m_impl->scrolled_off = std::move(callback);
+}
+
+void TerminalModel::set_stamp(std::int64_t stamp)
+{
+  m_impl->stamp = stamp;
+}
+
+std::int64_t TerminalModel::row_stamp(int row) const
+{
+  const ScreenBuffer& buffer = m_impl->active();
+  return row >= 0 && row < buffer.rows() ? buffer.stamp(row) : 0;
 }
 
 std::string TerminalModel::repaint() const

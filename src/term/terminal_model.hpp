@@ -106,8 +106,16 @@ public:
 
   // Called with each row of the primary screen that scrolls off the top (the transcript and the
   // indexer's "screen text as it scrolled"): its UTF-8 text and whether it continues on the next.
-  using ScrolledOff = std::function<void(std::string_view text, bool continues)>;
+  // `stamp`: the row's stamp (below).
+  using ScrolledOff =
+      std::function<void(std::string_view text, bool continues, std::int64_t stamp)>;
   void on_scrolled_off(ScrolledOff callback);
+
+  // A number the caller sets (the indexer: the time of the event it feeds); each row of the
+  // screen remembers the stamp in effect when a character was last written to it — when a line
+  // appeared, not when it scrolled off.
+  void set_stamp(std::int64_t stamp);
+  std::int64_t row_stamp(int row) const;
 
   struct Impl; // public so that the implementation's C callbacks can name it
 

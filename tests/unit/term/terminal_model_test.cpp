@@ -520,8 +520,9 @@ TEST(TerminalModel, ScrolledOffRowsAndContinuation)
 {
   TerminalModel model(Size{5, 3});
   std::vector<std::pair<std::string, bool>> off;
-  model.on_scrolled_off(
-      [&](std::string_view text, bool continues) { off.emplace_back(text, continues); });
+  model.on_scrolled_off([&](std::string_view text, bool continues, std::int64_t) {
+    off.emplace_back(text, continues);
+  });
   model.feed("one\r\nabcdefgh\r\nthree\r\nfour");
   // Screen: "efgh" wrapped from "abcde", then "three" (which fills the row), then "four".
   ASSERT_EQ(off.size(), 2U);
@@ -534,11 +535,30 @@ TEST(TerminalModel, ScrolledOffRowsAndContinuation)
   EXPECT_EQ(model.row_text(2), "four");
 }
 
+TEST(TerminalModel, RowsRememberTheStampOfTheirLastCharacter)
+{
+  TerminalModel model(Size{10, 3});
+  std::vector<std::pair<std::string, std::int64_t>> off;
+  model.on_scrolled_off(
+      [&](std::string_view text, bool, std::int64_t stamp) { off.emplace_back(text, stamp); });
+  model.set_stamp(100);
+  model.feed("first\r\n");
+  model.set_stamp(200);
+  model.feed("second\r\n");
+  model.set_stamp(300);
+  model.feed("\r\n\r\n"); // scrolls both off later: they keep the time they were written
+  ASSERT_EQ(off.size(), 2U);
+  EXPECT_EQ(off[0], (std::pair<std::string, std::int64_t>{"first", 100}));
+  EXPECT_EQ(off[1], (std::pair<std::string, std::int64_t>{"second", 200}));
+  model.feed("x");
+  EXPECT_EQ(model.row_stamp(model.cursor().row), 300);
+}
+
 TEST(TerminalModel, WrapAcrossFeedsAndScrollRegionDoesNotReport)
 {
   TerminalModel model(Size{4, 3});
   std::vector<std::string> off;
-  model.on_scrolled_off([&](std::string_view text, bool) { off.emplace_back(text); });
+  model.on_scrolled_off([&](std::string_view text, bool, std::int64_t) { off.emplace_back(text); });
   model.feed("abcd");
   model.feed("ef");
   EXPECT_TRUE(model.row_continues(0));
@@ -555,7 +575,7 @@ TEST(TerminalModel, ResizeKeepsCursorRowOnScreen)
 {
   TerminalModel model(Size{10, 5});
   std::vector<std::string> off;
-  model.on_scrolled_off([&](std::string_view text, bool) { off.emplace_back(text); });
+  model.on_scrolled_off([&](std::string_view text, bool, std::int64_t) { off.emplace_back(text); });
   model.feed("1\r\n2\r\n3\r\n4\r\n5");
   model.resize(Size{8, 3});
   EXPECT_EQ(model.screen_text(), (std::vector<std::string>{"3", "4", "5"}));

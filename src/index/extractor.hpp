@@ -1,0 +1,102 @@
+#pragma once
+// Extractor: what the indexer takes from one recording, by playing it through the terminal
+// model (the player's, src/term): the commands submitted at a shell prompt, the full-screen
+// programs run (activity spans), and the screen text as it scrolled off or was left on screen.
+//
+// A command is the line as the shell shows it when it takes Enter: the indexer counts the Enters
+// in the input and, at the next line feed in the output (the shell moving to the next line), reads
+// the cursor's line — after the shell's own redraw, so that tab completion, history recall, Ctrl-R
+// and line editing give the command actually run, not the keystrokes. A line without a prompt is
+// not a command (input to a program); Enter on the alternate screen (vim, less, top) is not one
+// either; a redacted Enter (a password) is never looked at.
+
+#include "format/event.hpp"
+#include "format/metadata.hpp"
+#include "index/prompt_parser.hpp"
+#include "term/terminal_model.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace shelltrail::index {
+
+// Where the session was at a moment: the target host, user and directory the prompt showed
+// (the jump box's host and the recorded user until a prompt says otherwise).
+struct Place
+{
+  std::string user;
+  std::string host;
+  std::string cwd;
+};
+
+struct CommandRecord
+{
+  std::chrono::microseconds offset{0}; // when Enter was pressed, from the session's start
+  Place place;
+  std::string prompt;
+  std::string command;
+};
+
+struct ActivityRecord
+{
+  std::chrono::microseconds start{0};
+  std::chrono::microseconds end{0};
+  std::string program; // the command that started it ("vim notes.txt"), or empty
+  Place place;
+};
+
+struct OutputLine
+{
+  std::chrono::microseconds offset{0}; // when its last character was written
+  std::string text;                    // wrapped rows joined, trailing blanks removed
+  std::string host;                    // the target host at that time
+};
+
+class ExtractorSink
+{
+public:
+  virtual ~ExtractorSink() = default;
+  virtual void command(const CommandRecord& record) = 0;
+  virtual void activity(const ActivityRecord& record) = 0;
+  virtual void output_line(const OutputLine& line) = 0;
+};
+
+class Extractor
+{
+public:
+  Extractor(const format::Metadata& metadata, const PromptParser& prompts, ExtractorSink& sink);
+  ~Extractor();
+  Extractor(const Extractor&) = delete;
+  Extractor& operator=(const Extractor&) = delete;
+
+  void event(const format::Event& event);
+  // The end of what is recorded: the lines still on screen, an open activity.
+  void finish();
+
+private:
+  void output(std::string_view bytes);
+  void submitted_line();
+  void scrolled(std::string_view text, bool continues, std::int64_t stamp);
+  void line_done();
+  void check_alternate();
+
+  const PromptParser& m_prompts;
+  ExtractorSink& m_sink;
+  std::unique_ptr<term::TerminalModel> m_model;
+  std::chrono::microseconds m_time{0};
+  Place m_place;
+  Place m_jump_box;
+  int m_pending_enters = 0;
+  std::chrono::microseconds m_enter_time{0};
+  std::string m_joined;            // a wrapped line's beginning, while it scrolls off
+  std::int64_t m_joined_stamp = 0; // when its last character was written (microseconds)
+  std::optional<CommandRecord> m_last_command;
+  bool m_continuing = false; // the last command ended with a backslash: "> " lines continue it
+  std::optional<ActivityRecord> m_activity;
+  bool m_alternate = false;
+};
+
+} // namespace shelltrail::index
