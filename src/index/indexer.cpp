@@ -29,10 +29,12 @@ public:
   void output_line(const OutputLine& line) override
   {
     ++lines;
+    text_bytes += line.text.size() + 1;
     m_writer.output_line(line);
   }
   std::size_t commands = 0;
   std::size_t lines = 0;
+  std::uint64_t text_bytes = 0;
 
 private:
   SessionWriter& m_writer;
@@ -141,6 +143,7 @@ index_recording(IndexStore& store, const PromptParser& prompts, const std::strin
   result.problem = record.problem;
   result.commands = sink.commands;
   result.lines = sink.lines;
+  result.text_bytes = sink.text_bytes;
   return result;
 }
 

@@ -22,6 +22,7 @@ struct IndexedFile
   std::uint64_t output_bytes = 0; // recorded output fed to the terminal model
   std::size_t commands = 0;
   std::size_t lines = 0;
+  std::uint64_t text_bytes = 0;          // of the screen lines
   std::optional<util::Error> unreadable; // not a readable recording: nothing indexed
 };
 

@@ -21,7 +21,8 @@ namespace shelltrail::index {
 namespace {
 
 constexpr int k_busy_timeout_ms = 120'000; // an indexer holds the write lock for one session
-constexpr std::size_t k_block_lines = 256; // lines per output block (the low 8 bits of a rowid)
+constexpr int k_line_bits = 12; // a line's rowid: its block's id << 12 | its index in the block
+constexpr std::size_t k_block_lines = std::size_t{1} << k_line_bits;
 constexpr std::size_t k_block_bytes = 64 << 10;
 constexpr int k_block_level = 3;
 
@@ -61,17 +62,19 @@ CREATE TABLE commands(
 CREATE INDEX commands_session ON commands(session, time_ns);
 CREATE INDEX commands_time ON commands(time_ns);
 CREATE VIRTUAL TABLE commands_fts USING fts5(
-  command, content='commands', content_rowid='id', tokenize='trigram');
+  command, content='commands', content_rowid='id', tokenize='trigram', columnsize=0);
 CREATE TABLE output_blocks(
   id INTEGER PRIMARY KEY,
   session INTEGER NOT NULL REFERENCES sessions(id),
-  host TEXT NOT NULL,
   first_offset_us INTEGER NOT NULL,
-  last_offset_us INTEGER NOT NULL,
   raw_size INTEGER NOT NULL,
   data BLOB NOT NULL);
+CREATE TABLE session_hosts( -- the target hosts a session's screen text was seen on
+  session INTEGER NOT NULL REFERENCES sessions(id),
+  host TEXT NOT NULL,
+  PRIMARY KEY(session, host)) WITHOUT ROWID;
 CREATE INDEX output_blocks_session ON output_blocks(session);
-CREATE VIRTUAL TABLE output_fts USING fts5(text, content='', tokenize='unicode61', detail='none');
+CREATE VIRTUAL TABLE output_fts USING fts5(text, content='', tokenize='unicode61', detail='none', columnsize=0);
 )sql";
 
 struct DbCloser
@@ -126,8 +129,12 @@ public:
   }
   Statement& bind(std::string_view text)
   {
-    sqlite3_bind_text(
-        m_stmt.get(), m_next++, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    // A null pointer would bind SQL NULL: an empty view is the empty string.
+    sqlite3_bind_text(m_stmt.get(),
+                      m_next++,
+                      text.data() != nullptr ? text.data() : "",
+                      static_cast<int>(text.size()),
+                      SQLITE_TRANSIENT);
     return *this;
   }
   Statement& bind_blob(std::span<const std::byte> blob)
@@ -209,41 +216,58 @@ util::Result<void> exec(sqlite3* db, const char* sql)
   return {};
 }
 
-// The lines of an output block: time offsets (varints, from the block's first) then the texts,
-// each ended by '\n'.
+// The lines of an output block: their count, the target hosts named in the block, then for each
+// line its time (a signed varint from the line before; the block's first_offset_us for the
+// first) and its host's number, then the texts, each ended by '\n'.
 struct BlockLines
 {
   std::vector<std::chrono::microseconds> offsets;
+  std::vector<std::string_view> hosts;
   std::vector<std::string_view> texts;
 };
+
+util::Error damaged_block()
+{
+  return util::Error(util::ErrorKind::corrupt,
+                     "index: a damaged output block (run `shelltrail index --rebuild`)");
+}
 
 util::Result<BlockLines>
 parse_block(std::span<const std::byte> raw, std::chrono::microseconds first, std::string& storage)
 {
   BlockLines lines;
-  util::ByteReader in(raw);
+  storage.assign(util::as_text(raw));
+  util::ByteReader in(util::as_bytes(storage));
   const auto count = in.varint();
-  if (!count || *count > k_block_lines) {
-    return util::fail(util::ErrorKind::corrupt,
-                      "index: a damaged output block (run `shelltrail index --rebuild`)");
+  const auto host_count = in.varint();
+  if (!count || *count > k_block_lines || !host_count || *host_count > *count) {
+    return util::fail(damaged_block());
+  }
+  std::vector<std::string_view> hosts;
+  for (std::uint64_t i = 0; i < *host_count; ++i) {
+    const auto size = in.varint();
+    const auto bytes = size ? in.raw(*size) : std::nullopt;
+    if (!bytes) {
+      return util::fail(damaged_block());
+    }
+    hosts.push_back(util::as_text(*bytes));
   }
   std::chrono::microseconds time = first;
   for (std::uint64_t i = 0; i < *count; ++i) {
-    const auto delta = in.varint();
-    if (!delta) {
-      return util::fail(util::ErrorKind::corrupt,
-                        "index: a damaged output block (run `shelltrail index --rebuild`)");
+    const auto delta = in.svarint();
+    const auto host = in.varint();
+    if (!delta || !host || *host >= hosts.size()) {
+      return util::fail(damaged_block());
     }
-    time += std::chrono::microseconds(static_cast<std::int64_t>(*delta));
+    time += std::chrono::microseconds(*delta);
     lines.offsets.push_back(time);
+    lines.hosts.push_back(hosts[*host]);
   }
-  storage.assign(util::as_text(in.rest()));
-  std::string_view rest = storage;
+  std::string_view rest = util::as_text(in.rest());
   for (std::uint64_t i = 0; i < *count; ++i) {
     const std::size_t end = rest.find('\n');
     if (end == std::string_view::npos) {
-      return util::fail(util::ErrorKind::corrupt,
-                        "index: a damaged output block (run `shelltrail index --rebuild`)");
+      return util::fail(damaged_block());
     }
     lines.texts.push_back(rest.substr(0, end));
     rest.remove_prefix(end + 1);
@@ -285,7 +309,7 @@ private:
   std::optional<util::Error> m_error;
   bool m_done = false;
   // The block being filled.
-  std::string m_host;
+  std::set<std::string> m_session_hosts; // target hosts already in session_hosts
   std::vector<OutputLine> m_lines;
   std::size_t m_bytes = 0;
   util::Bytes m_raw;
@@ -316,6 +340,7 @@ public:
   Statement insert_command_fts;
   Statement insert_block;
   Statement insert_line_fts;
+  Statement insert_session_host;
   Statement update_session;
 
 private:
@@ -384,12 +409,15 @@ util::Result<void> SqliteStore::prepare()
                          "user, host, cwd, prompt, command) VALUES(?,?,?,?,?,?,?,?,?,?)"));
   ST_TRY_ASSIGN(insert_command_fts,
                 Statement::prepare(db, "INSERT INTO commands_fts(rowid, command) VALUES(?,?)"));
-  ST_TRY_ASSIGN(insert_block,
-                Statement::prepare(db,
-                                   "INSERT INTO output_blocks(id, session, host, first_offset_us, "
-                                   "last_offset_us, raw_size, data) VALUES(?,?,?,?,?,?,?)"));
+  ST_TRY_ASSIGN(
+      insert_block,
+      Statement::prepare(db,
+                         "INSERT INTO output_blocks(id, session, first_offset_us, raw_size, data) "
+                         "VALUES(?,?,?,?,?)"));
   ST_TRY_ASSIGN(insert_line_fts,
                 Statement::prepare(db, "INSERT INTO output_fts(rowid, text) VALUES(?,?)"));
+  ST_TRY_ASSIGN(insert_session_host,
+                Statement::prepare(db, "INSERT OR IGNORE INTO session_hosts VALUES(?,?)"));
   ST_TRY_ASSIGN(update_session,
                 Statement::prepare(db,
                                    fmt::format("UPDATE sessions SET ({}) = ({}) WHERE id = ?",
@@ -441,7 +469,8 @@ util::Result<std::optional<SessionRecord>> SqliteStore::session(const std::strin
 util::Result<void> SqliteStore::delete_session_rows(std::int64_t session_row)
 {
   sqlite3* db = m_db.get();
-  // Contentless FTS rows are deleted by giving their text back: from the blocks.
+  // FTS rows are deleted by giving their text back (contentless output: from the blocks; commands
+  // from their table, activities were never in it).
   ST_TRY_ASSIGN(Statement blocks,
                 Statement::prepare(db,
                                    "SELECT id, first_offset_us, raw_size, data FROM output_blocks "
@@ -465,20 +494,21 @@ util::Result<void> SqliteStore::delete_session_rows(std::int64_t session_row)
                   parse_block(raw, std::chrono::microseconds(blocks.integer(1)), storage));
     for (std::size_t i = 0; i < lines.texts.size(); ++i) {
       ST_TRY(delete_line.reset()
-                 .bind((id << 8) | static_cast<std::int64_t>(i))
+                 .bind((id << k_line_bits) | static_cast<std::int64_t>(i))
                  .bind(lines.texts[i])
                  .run());
     }
   }
   ST_TRY(exec(db,
               fmt::format("INSERT INTO commands_fts(commands_fts, rowid, command) SELECT 'delete', "
-                          "id, command FROM commands WHERE session = {}",
+                          "id, command FROM commands WHERE session = {} AND activity = 0",
                           session_row)
                   .c_str()));
   ST_TRY(
       exec(db,
            fmt::format("DELETE FROM commands WHERE session = {0}; DELETE FROM output_blocks WHERE "
-                       "session = {0}; DELETE FROM sessions WHERE id = {0};",
+                       "session = {0}; DELETE FROM session_hosts WHERE session = {0}; DELETE FROM "
+                       "sessions WHERE id = {0};",
                        session_row)
                .c_str()));
   return {};
@@ -599,12 +629,9 @@ void SqliteSessionWriter::output_line(const OutputLine& line)
   if (m_error) {
     return;
   }
-  if (!m_lines.empty() && (line.host != m_host || m_lines.size() == k_block_lines ||
-                           m_bytes + line.text.size() > k_block_bytes)) {
+  if (!m_lines.empty() &&
+      (m_lines.size() == k_block_lines || m_bytes + line.text.size() > k_block_bytes)) {
     flush_block();
-  }
-  if (m_lines.empty()) {
-    m_host = line.host;
   }
   m_bytes += line.text.size() + 1;
   m_lines.push_back(line);
@@ -615,14 +642,34 @@ void SqliteSessionWriter::flush_block()
   if (m_lines.empty()) {
     return;
   }
+  std::vector<std::string_view> hosts;
+  const auto host_number = [&hosts](std::string_view host) {
+    const auto it = std::find(hosts.begin(), hosts.end(), host);
+    if (it != hosts.end()) {
+      return static_cast<std::uint64_t>(it - hosts.begin());
+    }
+    hosts.push_back(host);
+    return static_cast<std::uint64_t>(hosts.size() - 1);
+  };
+  for (const OutputLine& line : m_lines) {
+    (void)host_number(line.host);
+  }
   m_raw.clear();
   util::ByteWriter out(m_raw);
   out.varint(m_lines.size());
+  out.varint(hosts.size());
+  for (const std::string_view host : hosts) {
+    out.varint(host.size());
+    out.raw(host);
+    if (m_session_hosts.insert(std::string(host)).second) {
+      keep(m_store.insert_session_host.reset().bind(m_session).bind(host).run());
+    }
+  }
   std::chrono::microseconds previous = m_lines.front().offset;
   for (const OutputLine& line : m_lines) {
-    out.varint(
-        static_cast<std::uint64_t>(std::max<std::int64_t>(0, (line.offset - previous).count())));
-    previous = std::max(previous, line.offset);
+    out.svarint((line.offset - previous).count());
+    out.varint(host_number(line.host));
+    previous = line.offset;
   }
   for (const OutputLine& line : m_lines) {
     out.raw(line.text);
@@ -633,15 +680,13 @@ void SqliteSessionWriter::flush_block()
   keep(m_store.insert_block.reset()
            .bind(id)
            .bind(m_session)
-           .bind(m_host)
            .bind(static_cast<std::int64_t>(m_lines.front().offset.count()))
-           .bind(static_cast<std::int64_t>(m_lines.back().offset.count()))
            .bind(static_cast<std::int64_t>(m_raw.size()))
            .bind_blob(m_compressed)
            .run());
   for (std::size_t i = 0; i < m_lines.size() && !m_error; ++i) {
     keep(m_store.insert_line_fts.reset()
-             .bind((id << 8) | static_cast<std::int64_t>(i))
+             .bind((id << k_line_bits) | static_cast<std::int64_t>(i))
              .bind(m_lines[i].text)
              .run());
   }
@@ -765,17 +810,45 @@ util::Result<void> SqliteStore::search_output(const SearchQuery& query,
     }
   }
   // Candidates newest block first (block ids grow with indexing order, sessions by start time).
+  // With filters, only the block ranges of the sessions they let through are looked at (a
+  // session's blocks are consecutive: they are written in one transaction).
+  std::vector<std::pair<std::int64_t, std::int64_t>> ranges;
+  const bool filtered =
+      !query.user.empty() || !query.host.empty() || query.since_ns || query.until_ns;
+  if (!filtered) {
+    ranges.emplace_back(0, INT64_MAX);
+  } else {
+    ST_TRY_ASSIGN(
+        Statement sessions,
+        Statement::prepare(
+            m_db.get(),
+            "SELECT min(b.id), max(b.id) FROM sessions s JOIN output_blocks b ON b.session = s.id "
+            "WHERE (?1 = '' OR s.user = ?1) AND (?2 = '' OR s.host = ?2 OR EXISTS(SELECT 1 FROM "
+            "session_hosts h WHERE h.session = s.id AND h.host = ?2)) AND s.end_ns >= ?3 AND "
+            "s.start_ns <= ?4 GROUP BY s.id ORDER BY max(b.id) DESC"));
+    sessions.bind(query.user)
+        .bind(query.host)
+        .bind(query.since_ns.value_or(INT64_MIN))
+        .bind(query.until_ns.value_or(INT64_MAX));
+    for (;;) {
+      ST_TRY_ASSIGN(const bool row, sessions.step());
+      if (!row) {
+        break;
+      }
+      ranges.emplace_back(sessions.integer(0) << k_line_bits,
+                          (sessions.integer(1) << k_line_bits) | ((1 << k_line_bits) - 1));
+    }
+  }
   ST_TRY_ASSIGN(Statement s,
                 Statement::prepare(m_db.get(),
-                                   "SELECT rowid FROM output_fts WHERE output_fts MATCH ? "
-                                   "ORDER BY rowid DESC"));
+                                   "SELECT rowid FROM output_fts WHERE output_fts MATCH ? AND "
+                                   "rowid BETWEEN ? AND ? ORDER BY rowid DESC"));
   ST_TRY_ASSIGN(
       Statement block,
       Statement::prepare(m_db.get(),
-                         "SELECT b.session, b.host, b.first_offset_us, b.raw_size, b.data, "
+                         "SELECT b.session, '', b.first_offset_us, b.raw_size, b.data, "
                          "s.session_id, s.user, s.host, s.start_ns FROM output_blocks b JOIN "
                          "sessions s ON s.id = b.session WHERE b.id = ?"));
-  s.bind(match);
   std::int64_t cached_block = -1;
   bool block_ok = false;
   BlockLines lines;
@@ -785,58 +858,61 @@ util::Result<void> SqliteStore::search_output(const SearchQuery& query,
   SearchHit base;
   std::int64_t start_ns = 0;
   std::size_t found = 0;
-  while (found < query.limit) {
-    auto row = s.step();
-    if (!row) {
-      return util::fail(util::ErrorKind::usage, "search: {}", sqlite3_errmsg(m_db.get()));
-    }
-    if (!*row) {
-      break;
-    }
-    const std::int64_t rowid = s.integer(0);
-    const std::int64_t block_id = rowid >> 8;
-    const auto index = static_cast<std::size_t>(rowid & 0xff);
-    if (block_id != cached_block) {
-      cached_block = block_id;
-      block_ok = false;
-      ST_TRY_ASSIGN(const bool there, block.reset().bind(block_id).step());
-      if (there) {
-        base = SearchHit{};
-        base.kind = SearchHit::Kind::output;
-        base.target_host = block.text(1);
-        base.session_id = block.text(5);
-        base.user = block.text(6);
-        base.host = block.text(7);
-        start_ns = block.integer(8);
-        // Filters on the session first: no need to decompress what they exclude.
-        const bool wanted =
-            (query.user.empty() || base.user == query.user) &&
-            (query.host.empty() || base.host == query.host || base.target_host == query.host);
-        if (wanted) {
-          raw.resize(static_cast<std::size_t>(block.integer(3)));
-          ST_TRY(decompressor.decompress(block.blob(4), raw));
-          ST_TRY_ASSIGN(lines,
-                        parse_block(raw, std::chrono::microseconds(block.integer(2)), storage));
-          block_ok = true;
+  for (const auto& [low, high] : ranges) {
+    s.reset().bind(match).bind(low).bind(high);
+    while (found < query.limit) {
+      auto row = s.step();
+      if (!row) {
+        return util::fail(util::ErrorKind::usage, "search: {}", sqlite3_errmsg(m_db.get()));
+      }
+      if (!*row) {
+        break;
+      }
+      const std::int64_t rowid = s.integer(0);
+      const std::int64_t block_id = rowid >> k_line_bits;
+      const auto index = static_cast<std::size_t>(rowid & ((1 << k_line_bits) - 1));
+      if (block_id != cached_block) {
+        cached_block = block_id;
+        block_ok = false;
+        ST_TRY_ASSIGN(const bool there, block.reset().bind(block_id).step());
+        if (there) {
+          base = SearchHit{};
+          base.kind = SearchHit::Kind::output;
+          base.session_id = block.text(5);
+          base.user = block.text(6);
+          base.host = block.text(7);
+          start_ns = block.integer(8);
+          // Filters on the session first: no need to decompress what they exclude.
+          if (query.user.empty() || base.user == query.user) {
+            raw.resize(static_cast<std::size_t>(block.integer(3)));
+            ST_TRY(decompressor.decompress(block.blob(4), raw));
+            ST_TRY_ASSIGN(lines,
+                          parse_block(raw, std::chrono::microseconds(block.integer(2)), storage));
+            block_ok = true;
+          }
         }
       }
+      if (!block_ok || index >= lines.texts.size()) {
+        continue;
+      }
+      if (!query.host.empty() && base.host != query.host && lines.hosts[index] != query.host) {
+        continue;
+      }
+      SearchHit hit = base;
+      hit.target_host = std::string(lines.hosts[index]);
+      hit.offset = lines.offsets[index];
+      hit.time_ns = start_ns + hit.offset.count() * 1000;
+      if ((query.since_ns && hit.time_ns < *query.since_ns) ||
+          (query.until_ns && hit.time_ns > *query.until_ns)) {
+        continue;
+      }
+      if (!query.fts_syntax && !contains_ignoring_case(lines.texts[index], query.text)) {
+        continue;
+      }
+      hit.text = std::string(lines.texts[index]);
+      hits.push_back(std::move(hit));
+      ++found;
     }
-    if (!block_ok || index >= lines.texts.size()) {
-      continue;
-    }
-    SearchHit hit = base;
-    hit.offset = lines.offsets[index];
-    hit.time_ns = start_ns + hit.offset.count() * 1000;
-    if ((query.since_ns && hit.time_ns < *query.since_ns) ||
-        (query.until_ns && hit.time_ns > *query.until_ns)) {
-      continue;
-    }
-    if (!query.fts_syntax && !contains_ignoring_case(lines.texts[index], query.text)) {
-      continue;
-    }
-    hit.text = std::string(lines.texts[index]);
-    hits.push_back(std::move(hit));
-    ++found;
   }
   return {};
 }

@@ -4,7 +4,7 @@
 //
 // Commands are stored with their text and a trigram FTS5 index (any substring of three or more
 // characters: `passwd`, `-rf`). Screen text is not stored again as such: lines are kept in
-// zstd-compressed blocks of up to 256 lines, and a contentless FTS5 word index (detail=none)
+// zstd-compressed blocks of up to 64 KiB, and a contentless FTS5 word index (detail=none)
 // points at them; a search takes the lines that have all the words and checks the whole query on
 // the decompressed text. See docs/search.md.
 
