@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -48,13 +49,23 @@ constexpr int k_exit_not_found = 127;
   std::exit(status.to_shell_status());
 }
 
-// Compaction runs after the session, detached, so that the operator's ssh returns at once and
-// the recorder's own memory stays small.
-void start_compaction(const std::string& path, int level)
+// Compaction and indexing run after the session, detached, so that the operator's ssh returns
+// at once and the recorder's own memory stays small. Indexing comes after compaction, which
+// replaces the file.
+void start_after_session(const std::string& path, const RecordSetup& setup)
 {
   sys::SpawnSpec spec;
   spec.program = "/proc/self/exe";
-  spec.argv = {"shelltrail", "compact", "-q", "--level", std::to_string(level), path};
+  const std::string index = setup.recorder.spool + "/index.sqlite";
+  if (setup.compact) {
+    spec.argv = {"shelltrail", "compact", "-q", "--level", std::to_string(setup.compact_level)};
+    if (setup.index) {
+      spec.argv.insert(spec.argv.end(), {"--index-into", index});
+    }
+  } else {
+    spec.argv = {"shelltrail", "index", "-q", "--index", index};
+  }
+  spec.argv.push_back(path);
   spec.env = {"PATH=/usr/bin:/bin"};
   const util::Fd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
   spec.stdio = {null.get(), null.get(), null.get()};
@@ -104,8 +115,17 @@ int run_recorded(config::Mode mode,
     if (!quiet && mode == config::Mode::personal) {
       fmt::print(stderr, "shelltrail: session recorded in {}\n", result->recording_path);
     }
-    if (setup->compact) {
-      start_compaction(result->recording_path, setup->compact_level);
+    // The index of a system spool belongs to its owner: a recorded user must not create or write
+    // it (they could forge what search answers), so only a recorder running as the spool's owner
+    // indexes there; otherwise `shelltrail index --system`, run by the owner, does.
+    struct stat spool_stat
+    {};
+    if (setup->index && ::stat(setup->recorder.spool.c_str(), &spool_stat) == 0 &&
+        spool_stat.st_uid != ::geteuid()) {
+      setup->index = false;
+    }
+    if (setup->compact || setup->index) {
+      start_after_session(result->recording_path, *setup);
     }
   }
   if (result->ended_by_recorder) {

@@ -60,6 +60,7 @@ util::Result<RecordSetup> load_recorder_settings(config::Mode mode,
   RecordSetup setup;
   setup.compact = config.compact;
   setup.compact_level = config.compact_level;
+  setup.index = config.index_after_session;
   recorder::RecorderSettings& s = setup.recorder;
   s.spool = config.spool;
   s.sharing = mode == config::Mode::system ? recorder::SpoolSharing::system

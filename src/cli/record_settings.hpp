@@ -16,6 +16,7 @@ struct RecordSetup
   recorder::RecorderSettings recorder;
   bool compact = true; // compact the recording in a detached process when the session ends
   int compact_level = 9;
+  bool index = true; // add the session to the spool's index, in the same detached process
 };
 
 util::Result<RecordSetup> load_recorder_settings(config::Mode mode,

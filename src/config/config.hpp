@@ -58,6 +58,7 @@ struct Config
   int live_compression_level = 0;
   bool compact = true;
   int compact_level = 0;
+  bool index_after_session = true;
   std::string syslog_facility; // one of auth, authpriv, daemon, user, local0 .. local7
 
   // For `shelltrail config show`: every key of the option table, in table order, with its value

@@ -47,7 +47,7 @@ std::chrono::milliseconds as_milliseconds(const Value& value)
   return std::chrono::milliseconds(as_integer(value));
 }
 
-constexpr std::array<OptionSpec, 18> k_options = {{
+constexpr std::array<OptionSpec, 19> k_options = {{
     {
         .key = "spool",
         .type = ValueType::path,
@@ -216,6 +216,16 @@ constexpr std::array<OptionSpec, 18> k_options = {{
         .max = 19,
         .store = [](Config& c,
                     const Value& v) { c.compact_level = static_cast<int>(as_integer(v)); },
+    },
+    {
+        .key = "index",
+        .type = ValueType::boolean,
+        .default_text = "true",
+        .doc = "When a session ends, add it to the search index (`<spool>/index.sqlite`, in the "
+               "same detached process as compaction), so that `search`, `commands` and "
+               "`timeline` know it at once.",
+        .environment_variable = "SHELLTRAIL_INDEX",
+        .store = [](Config& c, const Value& v) { c.index_after_session = as_bool(v); },
     },
     {
         .key = "clock_check_interval_ms",

@@ -9,6 +9,8 @@
 source "$(dirname "$0")/lib/common.sh"
 # shellcheck source=lib/sshd.sh
 source "$(dirname "$0")/lib/sshd.sh"
+# shellcheck source=lib/system_recorder.sh
+source "$(dirname "$0")/lib/system_recorder.sh"
 
 sshd_require
 [ -n "$ST_PYTHON" ] || skip "python3 not found"
@@ -152,37 +154,12 @@ printf 'Defaults:%s lecture=never\n%s ALL=(root) /usr/bin/id\n' "$USER_NAME" "$U
 visudo -cqf sudoers || fail "visudo rejects the sudoers drop-in $ST_WORK/sudoers"
 install -m 0440 -o root -g root sudoers "$sudoers"
 
-# The user must be able to execute the recorder: use the build tree if every directory on the
-# way is searchable by others, otherwise a copy.
-bin_dir=$(cd "$(dirname "$SHELLTRAIL")" && pwd)
-reachable=1
-d=$bin_dir
-while [ "$d" != / ]; do
-  [[ $(stat -c %A "$d") == *[xt] ]] || reachable=0
-  d=$(dirname "$d")
-done
-[[ $(stat -L -c %A "$SHELLTRAIL") == *x ]] || reachable=0
-if [ "$reachable" = 0 ]; then
-  install -d -m 0755 "$ST_WORK/bin"
-  install -m 0755 "$SHELLTRAIL" "$ST_WORK/bin/$(basename "$SHELLTRAIL")"
-  bin_dir=$ST_WORK/bin
-fi
-[ -e "$bin_dir/shelltrail-session" ] || ln -s "$(basename "$SHELLTRAIL")" "$bin_dir/shelltrail-session"
+# The recorder where the user can execute it, the system spool and the system configuration,
+# pointed at by SHELLTRAIL_SYSTEM_CONFIG through sshd's SetEnv (lib/system_recorder.sh).
+recorder_for_users
+system_spool 'notice = "This session is recorded: e2e {user} on {host}."' 'failure_policy = "fail-closed"'
 
-# The system spool (it must exist: `shelltrail setup` makes it) and the system configuration,
-# pointed at by SHELLTRAIL_SYSTEM_CONFIG through sshd's SetEnv.
-SPOOL=$ST_WORK/spool
-install -d -m 1733 "$SPOOL"
-install -d -m 0755 "$ST_WORK/etc"
-CONFIG=$ST_WORK/etc/shelltrail.toml
-cat >"$CONFIG" <<EOF
-spool = "$SPOOL"
-notice = "This session is recorded: e2e {user} on {host}."
-failure_policy = "fail-closed"
-EOF
-chmod 0644 "$CONFIG"
-
-sshd_start jump --force-command "$bin_dir/shelltrail-session" --match-user "$USER_NAME" \
+sshd_start jump --force-command "$RECORDER_DIR/shelltrail-session" --match-user "$USER_NAME" \
   --extra "SetEnv SHELLTRAIL_SYSTEM_CONFIG=$CONFIG"
 sshd_start prod
 sshd_start pwauth --extra 'PasswordAuthentication yes' --extra 'KbdInteractiveAuthentication yes'
