@@ -236,19 +236,31 @@ void append_utf8(std::string& out, char32_t code_point)
 
 std::string row_text_of(const ScreenBuffer& buffer, int row)
 {
-  std::string text;
+  // Called for every row that scrolls off (the transcript, the indexer): the row's end is found
+  // first, so that trailing blanks are never built, and ASCII takes the short path.
   const StoredCell* cells = buffer.row(row);
-  for (int col = 0; col < buffer.cols(); ++col) {
+  int end = buffer.cols();
+  while (end > 0 && (cells[end - 1].is_blank() ||
+                     (cells[end - 1].is_glyph() && cells[end - 1].char_count() == 1 &&
+                      cells[end - 1].chars[0] == U' '))) {
+    --end;
+  }
+  std::string text;
+  text.reserve(static_cast<std::size_t>(end) + 8);
+  for (int col = 0; col < end; ++col) {
     const StoredCell& cell = cells[col];
     if (cell.is_blank()) {
       text += ' ';
     } else if (cell.is_glyph()) {
+      if (cell.char_count() == 1 && cell.chars[0] < 0x80) {
+        text += static_cast<char>(cell.chars[0]);
+        continue;
+      }
       for (int i = 0; i < cell.char_count(); ++i) {
         append_utf8(text, cell.chars[static_cast<std::size_t>(i)]);
       }
     }
   }
-  text.erase(text.find_last_not_of(' ') + 1);
   return text;
 }
 
