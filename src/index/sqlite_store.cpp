@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -21,8 +22,7 @@ namespace shelltrail::index {
 namespace {
 
 constexpr int k_busy_timeout_ms = 120'000; // an indexer holds the write lock for one session
-constexpr int k_line_bits = 12; // a line's rowid: its block's id << 12 | its index in the block
-constexpr std::size_t k_block_lines = std::size_t{1} << k_line_bits;
+constexpr std::size_t k_block_lines = 4096;
 constexpr std::size_t k_block_bytes = 64 << 10;
 constexpr int k_block_level = 3;
 
@@ -224,6 +224,7 @@ struct BlockLines
   std::vector<std::chrono::microseconds> offsets;
   std::vector<std::string_view> hosts;
   std::vector<std::string_view> texts;
+  std::string_view all_text; // the texts as stored, each ended by '\n': what the word index has
 };
 
 util::Error damaged_block()
@@ -264,6 +265,7 @@ parse_block(std::span<const std::byte> raw, std::chrono::microseconds first, std
     lines.hosts.push_back(hosts[*host]);
   }
   std::string_view rest = util::as_text(in.rest());
+  lines.all_text = rest;
   for (std::uint64_t i = 0; i < *count; ++i) {
     const std::size_t end = rest.find('\n');
     if (end == std::string_view::npos) {
@@ -339,7 +341,7 @@ public:
   Statement insert_command;
   Statement insert_command_fts;
   Statement insert_block;
-  Statement insert_line_fts;
+  Statement insert_block_fts;
   Statement insert_session_host;
   Statement update_session;
 
@@ -414,7 +416,7 @@ util::Result<void> SqliteStore::prepare()
       Statement::prepare(db,
                          "INSERT INTO output_blocks(id, session, first_offset_us, raw_size, data) "
                          "VALUES(?,?,?,?,?)"));
-  ST_TRY_ASSIGN(insert_line_fts,
+  ST_TRY_ASSIGN(insert_block_fts,
                 Statement::prepare(db, "INSERT INTO output_fts(rowid, text) VALUES(?,?)"));
   ST_TRY_ASSIGN(insert_session_host,
                 Statement::prepare(db, "INSERT OR IGNORE INTO session_hosts VALUES(?,?)"));
@@ -475,7 +477,7 @@ util::Result<void> SqliteStore::delete_session_rows(std::int64_t session_row)
                 Statement::prepare(db,
                                    "SELECT id, first_offset_us, raw_size, data FROM output_blocks "
                                    "WHERE session = ?"));
-  ST_TRY_ASSIGN(Statement delete_line,
+  ST_TRY_ASSIGN(Statement delete_block,
                 Statement::prepare(
                     db, "INSERT INTO output_fts(output_fts, rowid, text) VALUES('delete',?,?)"));
   blocks.bind(session_row);
@@ -492,12 +494,7 @@ util::Result<void> SqliteStore::delete_session_rows(std::int64_t session_row)
     ST_TRY(decompressor.decompress(blocks.blob(3), raw));
     ST_TRY_ASSIGN(BlockLines lines,
                   parse_block(raw, std::chrono::microseconds(blocks.integer(1)), storage));
-    for (std::size_t i = 0; i < lines.texts.size(); ++i) {
-      ST_TRY(delete_line.reset()
-                 .bind((id << k_line_bits) | static_cast<std::int64_t>(i))
-                 .bind(lines.texts[i])
-                 .run());
-    }
+    ST_TRY(delete_block.reset().bind(id).bind(lines.all_text).run());
   }
   ST_TRY(exec(db,
               fmt::format("INSERT INTO commands_fts(commands_fts, rowid, command) SELECT 'delete', "
@@ -671,6 +668,7 @@ void SqliteSessionWriter::flush_block()
     out.varint(host_number(line.host));
     previous = line.offset;
   }
+  const std::size_t text_start = m_raw.size();
   for (const OutputLine& line : m_lines) {
     out.raw(line.text);
     out.u8('\n');
@@ -684,12 +682,11 @@ void SqliteSessionWriter::flush_block()
            .bind(static_cast<std::int64_t>(m_raw.size()))
            .bind_blob(m_compressed)
            .run());
-  for (std::size_t i = 0; i < m_lines.size() && !m_error; ++i) {
-    keep(m_store.insert_line_fts.reset()
-             .bind((id << k_line_bits) | static_cast<std::int64_t>(i))
-             .bind(m_lines[i].text)
-             .run());
-  }
+  // One row of the word index per block: a word in many lines of it is listed once.
+  keep(m_store.insert_block_fts.reset()
+           .bind(id)
+           .bind(util::as_text(std::span<const std::byte>(m_raw).subspan(text_start)))
+           .run());
   m_lines.clear();
   m_bytes = 0;
 }
@@ -835,8 +832,7 @@ util::Result<void> SqliteStore::search_output(const SearchQuery& query,
       if (!row) {
         break;
       }
-      ranges.emplace_back(sessions.integer(0) << k_line_bits,
-                          (sessions.integer(1) << k_line_bits) | ((1 << k_line_bits) - 1));
+      ranges.emplace_back(sessions.integer(0), sessions.integer(1));
     }
   }
   ST_TRY_ASSIGN(Statement s,
@@ -849,14 +845,35 @@ util::Result<void> SqliteStore::search_output(const SearchQuery& query,
                          "SELECT b.session, '', b.first_offset_us, b.raw_size, b.data, "
                          "s.session_id, s.user, s.host, s.start_ns FROM output_blocks b JOIN "
                          "sessions s ON s.id = b.session WHERE b.id = ?"));
-  std::int64_t cached_block = -1;
-  bool block_ok = false;
   BlockLines lines;
   std::string storage;
   util::Bytes raw;
   format::ZstdDecompressor decompressor;
-  SearchHit base;
-  std::int64_t start_ns = 0;
+  // With --fts the block matched the user's expression; its lines that have one of the
+  // expression's words are shown.
+  std::vector<std::string> fts_words;
+  if (query.fts_syntax) {
+    std::string word;
+    for (const char c : query.text + " ") {
+      if (std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+          static_cast<unsigned char>(c) >= 0x80) {
+        word += c;
+      } else if (!word.empty()) {
+        if (word != "AND" && word != "OR" && word != "NOT" && word != "NEAR") {
+          fts_words.push_back(word);
+        }
+        word.clear();
+      }
+    }
+  }
+  const auto line_matches = [&](std::string_view text) {
+    if (!query.fts_syntax) {
+      return contains_ignoring_case(text, query.text);
+    }
+    return std::any_of(fts_words.begin(), fts_words.end(), [text](const std::string& word) {
+      return contains_ignoring_case(text, word);
+    });
+  };
   std::size_t found = 0;
   for (const auto& [low, high] : ranges) {
     s.reset().bind(match).bind(low).bind(high);
@@ -868,50 +885,40 @@ util::Result<void> SqliteStore::search_output(const SearchQuery& query,
       if (!*row) {
         break;
       }
-      const std::int64_t rowid = s.integer(0);
-      const std::int64_t block_id = rowid >> k_line_bits;
-      const auto index = static_cast<std::size_t>(rowid & ((1 << k_line_bits) - 1));
-      if (block_id != cached_block) {
-        cached_block = block_id;
-        block_ok = false;
-        ST_TRY_ASSIGN(const bool there, block.reset().bind(block_id).step());
-        if (there) {
-          base = SearchHit{};
-          base.kind = SearchHit::Kind::output;
-          base.session_id = block.text(5);
-          base.user = block.text(6);
-          base.host = block.text(7);
-          start_ns = block.integer(8);
-          // Filters on the session first: no need to decompress what they exclude.
-          if (query.user.empty() || base.user == query.user) {
-            raw.resize(static_cast<std::size_t>(block.integer(3)));
-            ST_TRY(decompressor.decompress(block.blob(4), raw));
-            ST_TRY_ASSIGN(lines,
-                          parse_block(raw, std::chrono::microseconds(block.integer(2)), storage));
-            block_ok = true;
-          }
+      ST_TRY_ASSIGN(const bool there, block.reset().bind(s.integer(0)).step());
+      if (!there) {
+        continue;
+      }
+      SearchHit base;
+      base.kind = SearchHit::Kind::output;
+      base.session_id = block.text(5);
+      base.user = block.text(6);
+      base.host = block.text(7);
+      const std::int64_t start_ns = block.integer(8);
+      // Filters on the session first: no need to decompress what they exclude.
+      if (!query.user.empty() && base.user != query.user) {
+        continue;
+      }
+      raw.resize(static_cast<std::size_t>(block.integer(3)));
+      ST_TRY(decompressor.decompress(block.blob(4), raw));
+      ST_TRY_ASSIGN(lines, parse_block(raw, std::chrono::microseconds(block.integer(2)), storage));
+      for (std::size_t i = lines.texts.size(); i-- > 0 && found < query.limit;) {
+        if (!query.host.empty() && base.host != query.host && lines.hosts[i] != query.host) {
+          continue;
         }
+        const std::int64_t time_ns = start_ns + lines.offsets[i].count() * 1000;
+        if ((query.since_ns && time_ns < *query.since_ns) ||
+            (query.until_ns && time_ns > *query.until_ns) || !line_matches(lines.texts[i])) {
+          continue;
+        }
+        SearchHit hit = base;
+        hit.target_host = std::string(lines.hosts[i]);
+        hit.offset = lines.offsets[i];
+        hit.time_ns = time_ns;
+        hit.text = std::string(lines.texts[i]);
+        hits.push_back(std::move(hit));
+        ++found;
       }
-      if (!block_ok || index >= lines.texts.size()) {
-        continue;
-      }
-      if (!query.host.empty() && base.host != query.host && lines.hosts[index] != query.host) {
-        continue;
-      }
-      SearchHit hit = base;
-      hit.target_host = std::string(lines.hosts[index]);
-      hit.offset = lines.offsets[index];
-      hit.time_ns = start_ns + hit.offset.count() * 1000;
-      if ((query.since_ns && hit.time_ns < *query.since_ns) ||
-          (query.until_ns && hit.time_ns > *query.until_ns)) {
-        continue;
-      }
-      if (!query.fts_syntax && !contains_ignoring_case(lines.texts[index], query.text)) {
-        continue;
-      }
-      hit.text = std::string(lines.texts[index]);
-      hits.push_back(std::move(hit));
-      ++found;
     }
   }
   return {};

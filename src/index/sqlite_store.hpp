@@ -4,9 +4,9 @@
 //
 // Commands are stored with their text and a trigram FTS5 index (any substring of three or more
 // characters: `passwd`, `-rf`). Screen text is not stored again as such: lines are kept in
-// zstd-compressed blocks of up to 64 KiB, and a contentless FTS5 word index (detail=none)
-// points at them; a search takes the lines that have all the words and checks the whole query on
-// the decompressed text. See docs/search.md.
+// zstd-compressed blocks of up to 64 KiB, and a contentless FTS5 word index (detail=none) has
+// one row per block; a search takes the blocks that have all the words and checks the whole
+// query on each of their lines. See docs/search.md.
 
 #include "index/index_store.hpp"
 
