@@ -1,12 +1,21 @@
 #include "index/extractor.hpp"
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 namespace shelltrail::index {
 namespace {
 
 // Bash's and zsh's continuation prompt (PS2) by default.
 constexpr std::string_view k_continuation_prompt = "> ";
+// What a terminal sends around pasted text once the program asked for it (mode ?2004).
+constexpr std::string_view k_paste_start = "\x1b[200~";
+constexpr std::string_view k_paste_end = "\x1b[201~";
+// Lines typed ahead that are remembered at most (the oldest are forgotten).
+constexpr std::size_t k_max_typed_ahead = 8;
+// Screen lines held until a prompt says where they were written, at most.
+constexpr std::size_t k_max_pending_lines = 4096;
 
 std::string trimmed_right(std::string_view text)
 {
@@ -25,6 +34,7 @@ Extractor::Extractor(const format::Metadata& metadata,
 {
   m_jump_box = Place{metadata.user, metadata.host, {}};
   m_place = m_jump_box;
+  m_places.emplace_back(std::chrono::microseconds(0), m_place);
   m_model->on_scrolled_off([this](std::string_view text, bool continues, std::int64_t stamp) {
     scrolled(text, continues, stamp);
   });
@@ -44,56 +54,85 @@ void Extractor::event(const format::Event& event)
     if (m_alternate) {
       return; // keys for vim, less, top: not commands
     }
-    const auto enters = std::count_if(
-        in->bytes.begin(), in->bytes.end(), [](char c) { return c == '\r' || c == '\n'; });
-    if (enters > 0) {
-      if (m_pending_enters == 0) {
-        m_enter_time = event.time;
-      }
-      m_pending_enters += static_cast<int>(enters);
-    }
+    typed_keys(in->bytes);
   } else if (const auto* resize = std::get_if<format::Resize>(&event.data)) {
     m_model->resize(term::Size{resize->cols, resize->rows});
+  }
+}
+
+void Extractor::typed_keys(std::string_view bytes)
+{
+  int enters = 0;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const std::string_view rest = bytes.substr(i);
+    if (rest.starts_with(k_paste_start) || rest.starts_with(k_paste_end)) {
+      m_in_paste = rest.starts_with(k_paste_start);
+      i += k_paste_start.size() - 1;
+    } else if (bytes[i] == '\r' || bytes[i] == '\n') {
+      // A line break in a bracketed paste goes into the line being edited (bash 5.1 and later,
+      // zsh): the next Enter submits all of it.
+      ++(m_in_paste ? m_pasted_breaks : enters);
+    } else if (bytes[i] == '\x03' && !m_in_paste) {
+      // Ctrl-C drops the line being edited, and the terminal what was typed ahead.
+      m_pasted_breaks = 0;
+      m_typed_ahead.clear();
+    }
+  }
+  if (enters > 0) {
+    if (m_pending_enters == 0) {
+      m_enter_time = m_time;
+    }
+    m_pending_enters += enters;
   }
 }
 
 void Extractor::output(std::string_view bytes)
 {
   // At each line feed that answers an Enter, the line the cursor is on is the submitted one.
-  while (m_pending_enters > 0 && !bytes.empty()) {
+  // While lines typed ahead wait for the shell, any line feed may be the shell taking one.
+  while ((m_pending_enters > 0 || !m_typed_ahead.empty()) && !bytes.empty()) {
     const std::size_t lf = bytes.find('\n');
     if (lf == std::string_view::npos) {
       break;
     }
     m_model->feed(bytes.substr(0, lf));
-    bytes.remove_prefix(lf);
-    --m_pending_enters;
-    submitted_line();
     if (m_pending_enters > 0) {
-      m_enter_time = m_time;
+      --m_pending_enters;
+      submitted_line();
+      if (m_pending_enters > 0) {
+        m_enter_time = m_time;
+      }
+    } else {
+      typed_ahead_line();
     }
+    // The line feed itself, once its line was read: each line feed answers one Enter at most.
+    m_model->feed(bytes.substr(lf, 1));
+    bytes.remove_prefix(lf + 1);
   }
   m_model->feed(bytes);
   check_alternate();
 }
 
-void Extractor::submitted_line()
+std::string Extractor::logical_line(int row, int& first, int& last) const
 {
-  if (m_model->alternate_screen()) {
-    return;
+  // The row, the rows before it that wrap into it, and the rows after it that it wraps into.
+  // The cursor need not be on the last row: given Enter with the cursor in a wrapped line's first
+  // row, readline moves down to the last row with line feeds, and the first of them is read.
+  first = row;
+  while (first > 0 && m_model->row_continues(first - 1)) {
+    --first;
   }
-  // The logical line: the cursor's row and the rows it continues.
-  int row = m_model->cursor().row;
-  while (row > 0 && m_model->row_continues(row - 1)) {
-    --row;
+  last = row;
+  while (last + 1 < m_model->size().rows && m_model->row_continues(last)) {
+    ++last;
   }
   std::string line;
-  for (int r = row; r <= m_model->cursor().row; ++r) {
+  for (int r = first; r <= last; ++r) {
     const std::string text = m_model->row_text(r);
     line += text;
     // A row that wrapped is full: blanks that row_text dropped at its end were typed (a command
     // that wraps at a space). Plain ASCII rows only: the width of other text is not counted here.
-    if (r < m_model->cursor().row && std::all_of(text.begin(), text.end(), [](char c) {
+    if (r < last && std::all_of(text.begin(), text.end(), [](char c) {
           return static_cast<unsigned char>(c) < 0x80;
         })) {
       line.append(static_cast<std::size_t>(
@@ -101,6 +140,54 @@ void Extractor::submitted_line()
                   ' ');
     }
   }
+  return line;
+}
+
+void Extractor::take_place(const PromptMatch& match)
+{
+  const Place before = m_place;
+  if (!match.host.empty()) {
+    m_place.host = match.host;
+  }
+  if (!match.user.empty()) {
+    m_place.user = match.user;
+  }
+  m_place.cwd = match.cwd;
+  if (m_place.host != before.host || m_place.user != before.user) {
+    // Another host or user: from the command that led there (the ssh, the sudo -i, the exit), so
+    // that its banner and messages count for where they came from.
+    const std::chrono::microseconds since = m_last_command ? m_last_command->offset : m_time;
+    m_places.emplace_back(std::max(since, m_places.back().first), m_place);
+  }
+  flush_lines();
+}
+
+void Extractor::flush_lines()
+{
+  for (OutputLine& line : m_pending_lines) {
+    // The place at the time the line was written.
+    auto it = std::upper_bound(
+        m_places.begin(),
+        m_places.end(),
+        line.offset,
+        [](std::chrono::microseconds t, const auto& change) { return t < change.first; });
+    const Place& place = it == m_places.begin() ? m_places.front().second : std::prev(it)->second;
+    line.host = place.host;
+    line.user = place.user;
+    m_sink.output_line(line);
+  }
+  m_pending_lines.clear();
+}
+
+void Extractor::submitted_line()
+{
+  const int pasted = std::exchange(m_pasted_breaks, 0);
+  if (m_model->alternate_screen()) {
+    return;
+  }
+  int first = 0;
+  int last = 0;
+  std::string line = logical_line(m_model->cursor().row, first, last);
   if (m_continuing && m_last_command && line.starts_with(k_continuation_prompt)) {
     std::string& command = m_last_command->command;
     command.pop_back(); // the backslash: the shell joins the lines without it, as its history does
@@ -116,29 +203,96 @@ void Extractor::submitted_line()
     m_continuing = false;
   }
   auto match = m_prompts.parse(line);
+  // A paste of several lines shows them below the prompt's line; the cursor is on the prompt's
+  // line (readline redraws the pasted text on Enter: the first line feed ends the first line) or
+  // on the last one, as many lines below it as were pasted.
+  std::vector<std::string> more_lines;
+  if (pasted > 0) {
+    if (!match) {
+      int up = 0;
+      while (up < pasted && first > 0) {
+        logical_line(first - 1, first, last);
+        ++up;
+      }
+      if (up == pasted) {
+        match = m_prompts.parse(logical_line(first, first, last));
+      }
+    }
+    int row = last + 1;
+    for (int n = 0; match && n < pasted && row < m_model->size().rows; ++n) {
+      int line_first = 0;
+      int line_last = 0;
+      more_lines.push_back(trimmed_right(logical_line(row, line_first, line_last)));
+      row = line_last + 1;
+    }
+  }
   if (!match) {
+    // Input to a program, or a line typed ahead, echoed by the terminal, for the shell to take.
+    std::string text = trimmed_right(line);
+    if (!text.empty()) {
+      m_typed_ahead.push_back(TypedAhead{std::move(text), m_enter_time});
+      if (m_typed_ahead.size() > k_max_typed_ahead) {
+        m_typed_ahead.pop_front();
+      }
+    }
     return;
   }
-  if (!match->host.empty()) {
-    m_place.host = match->host;
-  }
-  if (!match->user.empty()) {
-    m_place.user = match->user;
-  }
-  m_place.cwd = match->cwd;
-  if (match->command.empty()) {
-    return;
-  }
+  m_typed_ahead.clear(); // the shell took what was typed ahead before it showed this prompt
+  take_place(*match);
   CommandRecord record;
   record.offset = m_enter_time;
   record.place = m_place;
   record.prompt = std::move(match->prompt);
   record.command = std::move(match->command);
+  for (std::string& next : more_lines) { // each pasted line is a command, as in the history
+    if (record.command.ends_with('\\')) {
+      record.command.pop_back();
+      record.command += next;
+    } else {
+      if (!record.command.empty()) {
+        m_sink.command(record);
+      }
+      record.command = std::move(next);
+    }
+  }
+  if (record.command.empty()) {
+    return;
+  }
   m_last_command = std::move(record);
   m_continuing = m_last_command->command.ends_with('\\');
   if (!m_continuing) {
     m_sink.command(*m_last_command);
   }
+}
+
+void Extractor::typed_ahead_line()
+{
+  if (m_model->alternate_screen()) {
+    return;
+  }
+  const TypedAhead& next = m_typed_ahead.front();
+  // Most line feeds are output: the cursor's row must first be the end of the line typed ahead.
+  const std::string row = trimmed_right(m_model->row_text(m_model->cursor().row));
+  if (row.empty() || (!row.ends_with(next.text) && !next.text.ends_with(row))) {
+    return;
+  }
+  int first = 0;
+  int last = 0;
+  auto match = m_prompts.parse(logical_line(m_model->cursor().row, first, last));
+  // As echoed, the line may follow output that had no line feed yet.
+  if (!match || match->command.empty() || !next.text.ends_with(match->command)) {
+    return;
+  }
+  take_place(*match);
+  CommandRecord record;
+  record.offset = next.enter_time;
+  record.place = m_place;
+  record.prompt = std::move(match->prompt);
+  record.command = std::move(match->command);
+  m_typed_ahead.pop_front();
+  m_continuing = false;
+  m_last_command = std::move(record);
+  m_sink.command(*m_last_command);
 }
 
 void Extractor::check_alternate()
@@ -150,6 +304,8 @@ void Extractor::check_alternate()
   m_alternate = alternate;
   if (alternate) {
     m_pending_enters = 0;
+    m_pasted_breaks = 0;
+    m_typed_ahead.clear(); // the program reads what was typed ahead
     m_activity =
         ActivityRecord{m_time, m_time, m_last_command ? m_last_command->command : "", m_place};
   } else if (m_activity) {
@@ -177,7 +333,12 @@ void Extractor::line_done()
   if (text.empty()) {
     return;
   }
-  m_sink.output_line(OutputLine{when, std::move(text), m_place.host});
+  // Held until the next prompt says where the session is (the lines of a nested ssh's banner come
+  // before its first prompt); a long run of output without a prompt is let go in pieces.
+  m_pending_lines.push_back(OutputLine{when, std::move(text), {}, {}});
+  if (m_pending_lines.size() >= k_max_pending_lines) {
+    flush_lines();
+  }
 }
 
 void Extractor::finish()
@@ -203,6 +364,7 @@ void Extractor::finish()
   } else if (!m_joined.empty()) {
     line_done();
   }
+  flush_lines();
 }
 
 } // namespace shelltrail::index

@@ -9,6 +9,15 @@
 // and line editing give the command actually run, not the keystrokes. A line without a prompt is
 // not a command (input to a program); Enter on the alternate screen (vim, less, top) is not one
 // either; a redacted Enter (a password) is never looked at.
+//
+// Two ways of entering commands do not fit "one Enter, one line feed, one prompt line":
+// - a bracketed paste of several lines: its line breaks are not Enters (the shell inserts them
+//   into the line), and the Enter that follows submits every pasted line, the first after the
+//   prompt;
+// - a line typed ahead while a command runs: the terminal echoes it with no prompt before it
+//   (the Enter's line feed finds no prompt), and the shell takes it when its prompt comes back,
+//   with no Enter then. Such a line is remembered as the terminal showed it, and a later prompt
+//   line showing the same command is that command (at the time of its Enter).
 
 #include "format/event.hpp"
 #include "format/metadata.hpp"
@@ -17,6 +26,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -53,6 +63,7 @@ struct OutputLine
   std::chrono::microseconds offset{0}; // when its last character was written
   std::string text;                    // wrapped rows joined, trailing blanks removed
   std::string host;                    // the target host at that time
+  std::string user;                    // the target user at that time
 };
 
 class ExtractorSink
@@ -78,9 +89,14 @@ public:
 
 private:
   void output(std::string_view bytes);
+  void typed_keys(std::string_view bytes);
+  std::string logical_line(int row, int& first, int& last) const;
   void submitted_line();
+  void typed_ahead_line();
+  void take_place(const PromptMatch& match);
   void scrolled(std::string_view text, bool continues, std::int64_t stamp);
   void line_done();
+  void flush_lines();
   void check_alternate();
 
   const PromptParser& m_prompts;
@@ -88,9 +104,23 @@ private:
   std::unique_ptr<term::TerminalModel> m_model;
   std::chrono::microseconds m_time{0};
   Place m_place;
+  // Where the session was from when: the jump box from the start, then each change of host or
+  // user a prompt showed. Screen lines get the place of the time they were written.
+  std::vector<std::pair<std::chrono::microseconds, Place>> m_places;
+  std::vector<OutputLine> m_pending_lines;
   Place m_jump_box;
   int m_pending_enters = 0;
   std::chrono::microseconds m_enter_time{0};
+  bool m_in_paste = false; // inside a bracketed paste (ESC [200~ ... ESC [201~) in the input
+  int m_pasted_breaks = 0; // line breaks pasted since the last Enter: lines of the next command
+  // Lines typed ahead while a command ran, as the terminal echoed them (no prompt before them),
+  // and when their Enter was pressed: the shell takes them when its prompt comes back.
+  struct TypedAhead
+  {
+    std::string text;
+    std::chrono::microseconds enter_time{0};
+  };
+  std::deque<TypedAhead> m_typed_ahead;
   std::string m_joined;            // a wrapped line's beginning, while it scrolls off
   std::int64_t m_joined_stamp = 0; // when its last character was written (microseconds)
   std::optional<CommandRecord> m_last_command;

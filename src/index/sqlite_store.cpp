@@ -69,10 +69,11 @@ CREATE TABLE output_blocks(
   first_offset_us INTEGER NOT NULL,
   raw_size INTEGER NOT NULL,
   data BLOB NOT NULL);
-CREATE TABLE session_hosts( -- the target hosts a session's screen text was seen on
+CREATE TABLE session_places( -- the target users and hosts of a session's screen text
   session INTEGER NOT NULL REFERENCES sessions(id),
+  user TEXT NOT NULL,
   host TEXT NOT NULL,
-  PRIMARY KEY(session, host)) WITHOUT ROWID;
+  PRIMARY KEY(session, user, host)) WITHOUT ROWID;
 CREATE INDEX output_blocks_session ON output_blocks(session);
 CREATE VIRTUAL TABLE output_fts USING fts5(text, content='', tokenize='unicode61', detail='none', columnsize=0);
 )sql";
@@ -216,12 +217,13 @@ util::Result<void> exec(sqlite3* db, const char* sql)
   return {};
 }
 
-// The lines of an output block: their count, the target hosts named in the block, then for each
-// line its time (a signed varint from the line before; the block's first_offset_us for the
-// first) and its host's number, then the texts, each ended by '\n'.
+// The lines of an output block: their count, the places (target user and host) named in the
+// block, then for each line its time (a signed varint from the line before; the block's
+// first_offset_us for the first) and its place's number, then the texts, each ended by '\n'.
 struct BlockLines
 {
   std::vector<std::chrono::microseconds> offsets;
+  std::vector<std::string_view> users;
   std::vector<std::string_view> hosts;
   std::vector<std::string_view> texts;
   std::string_view all_text; // the texts as stored, each ended by '\n': what the word index has
@@ -244,25 +246,30 @@ parse_block(std::span<const std::byte> raw, std::chrono::microseconds first, std
   if (!count || *count > k_block_lines || !host_count || *host_count > *count) {
     return util::fail(damaged_block());
   }
-  std::vector<std::string_view> hosts;
+  std::vector<std::pair<std::string_view, std::string_view>> places;
   for (std::uint64_t i = 0; i < *host_count; ++i) {
-    const auto size = in.varint();
-    const auto bytes = size ? in.raw(*size) : std::nullopt;
-    if (!bytes) {
-      return util::fail(damaged_block());
+    std::string_view parts[2];
+    for (std::string_view& part : parts) {
+      const auto size = in.varint();
+      const auto bytes = size ? in.raw(*size) : std::nullopt;
+      if (!bytes) {
+        return util::fail(damaged_block());
+      }
+      part = util::as_text(*bytes);
     }
-    hosts.push_back(util::as_text(*bytes));
+    places.emplace_back(parts[0], parts[1]);
   }
   std::chrono::microseconds time = first;
   for (std::uint64_t i = 0; i < *count; ++i) {
     const auto delta = in.svarint();
     const auto host = in.varint();
-    if (!delta || !host || *host >= hosts.size()) {
+    if (!delta || !host || *host >= places.size()) {
       return util::fail(damaged_block());
     }
     time += std::chrono::microseconds(*delta);
     lines.offsets.push_back(time);
-    lines.hosts.push_back(hosts[*host]);
+    lines.users.push_back(places[*host].first);
+    lines.hosts.push_back(places[*host].second);
   }
   std::string_view rest = util::as_text(in.rest());
   lines.all_text = rest;
@@ -311,7 +318,7 @@ private:
   std::optional<util::Error> m_error;
   bool m_done = false;
   // The block being filled.
-  std::set<std::string> m_session_hosts; // target hosts already in session_hosts
+  std::set<std::pair<std::string, std::string>> m_session_places; // already in session_places
   std::vector<OutputLine> m_lines;
   std::size_t m_bytes = 0;
   util::Bytes m_raw;
@@ -342,7 +349,7 @@ public:
   Statement insert_command_fts;
   Statement insert_block;
   Statement insert_block_fts;
-  Statement insert_session_host;
+  Statement insert_session_place;
   Statement update_session;
 
 private:
@@ -418,8 +425,8 @@ util::Result<void> SqliteStore::prepare()
                          "VALUES(?,?,?,?,?)"));
   ST_TRY_ASSIGN(insert_block_fts,
                 Statement::prepare(db, "INSERT INTO output_fts(rowid, text) VALUES(?,?)"));
-  ST_TRY_ASSIGN(insert_session_host,
-                Statement::prepare(db, "INSERT OR IGNORE INTO session_hosts VALUES(?,?)"));
+  ST_TRY_ASSIGN(insert_session_place,
+                Statement::prepare(db, "INSERT OR IGNORE INTO session_places VALUES(?,?,?)"));
   ST_TRY_ASSIGN(update_session,
                 Statement::prepare(db,
                                    fmt::format("UPDATE sessions SET ({}) = ({}) WHERE id = ?",
@@ -504,7 +511,7 @@ util::Result<void> SqliteStore::delete_session_rows(std::int64_t session_row)
   ST_TRY(
       exec(db,
            fmt::format("DELETE FROM commands WHERE session = {0}; DELETE FROM output_blocks WHERE "
-                       "session = {0}; DELETE FROM session_hosts WHERE session = {0}; DELETE FROM "
+                       "session = {0}; DELETE FROM session_places WHERE session = {0}; DELETE FROM "
                        "sessions WHERE id = {0};",
                        session_row)
                .c_str()));
@@ -639,33 +646,37 @@ void SqliteSessionWriter::flush_block()
   if (m_lines.empty()) {
     return;
   }
-  std::vector<std::string_view> hosts;
-  const auto host_number = [&hosts](std::string_view host) {
-    const auto it = std::find(hosts.begin(), hosts.end(), host);
-    if (it != hosts.end()) {
-      return static_cast<std::uint64_t>(it - hosts.begin());
+  using PlaceView = std::pair<std::string_view, std::string_view>; // user, host
+  std::vector<PlaceView> places;
+  const auto place_number = [&places](const OutputLine& line) {
+    const PlaceView place(line.user, line.host);
+    const auto it = std::find(places.begin(), places.end(), place);
+    if (it != places.end()) {
+      return static_cast<std::uint64_t>(it - places.begin());
     }
-    hosts.push_back(host);
-    return static_cast<std::uint64_t>(hosts.size() - 1);
+    places.push_back(place);
+    return static_cast<std::uint64_t>(places.size() - 1);
   };
   for (const OutputLine& line : m_lines) {
-    (void)host_number(line.host);
+    (void)place_number(line);
   }
   m_raw.clear();
   util::ByteWriter out(m_raw);
   out.varint(m_lines.size());
-  out.varint(hosts.size());
-  for (const std::string_view host : hosts) {
+  out.varint(places.size());
+  for (const auto& [user, host] : places) {
+    out.varint(user.size());
+    out.raw(user);
     out.varint(host.size());
     out.raw(host);
-    if (m_session_hosts.insert(std::string(host)).second) {
-      keep(m_store.insert_session_host.reset().bind(m_session).bind(host).run());
+    if (m_session_places.emplace(user, host).second) {
+      keep(m_store.insert_session_place.reset().bind(m_session).bind(user).bind(host).run());
     }
   }
   std::chrono::microseconds previous = m_lines.front().offset;
   for (const OutputLine& line : m_lines) {
     out.svarint((line.offset - previous).count());
-    out.varint(host_number(line.host));
+    out.varint(place_number(line));
     previous = line.offset;
   }
   const std::size_t text_start = m_raw.size();
@@ -820,8 +831,9 @@ util::Result<void> SqliteStore::search_output(const SearchQuery& query,
         Statement::prepare(
             m_db.get(),
             "SELECT min(b.id), max(b.id) FROM sessions s JOIN output_blocks b ON b.session = s.id "
-            "WHERE (?1 = '' OR s.user = ?1) AND (?2 = '' OR s.host = ?2 OR EXISTS(SELECT 1 FROM "
-            "session_hosts h WHERE h.session = s.id AND h.host = ?2)) AND s.end_ns >= ?3 AND "
+            "WHERE (?1 = '' OR s.user = ?1 OR EXISTS(SELECT 1 FROM session_places p WHERE "
+            "p.session = s.id AND p.user = ?1)) AND (?2 = '' OR s.host = ?2 OR EXISTS(SELECT 1 "
+            "FROM session_places h WHERE h.session = s.id AND h.host = ?2)) AND s.end_ns >= ?3 AND "
             "s.start_ns <= ?4 GROUP BY s.id ORDER BY max(b.id) DESC"));
     sessions.bind(query.user)
         .bind(query.host)
@@ -895,15 +907,12 @@ util::Result<void> SqliteStore::search_output(const SearchQuery& query,
       base.user = block.text(6);
       base.host = block.text(7);
       const std::int64_t start_ns = block.integer(8);
-      // Filters on the session first: no need to decompress what they exclude.
-      if (!query.user.empty() && base.user != query.user) {
-        continue;
-      }
       raw.resize(static_cast<std::size_t>(block.integer(3)));
       ST_TRY(decompressor.decompress(block.blob(4), raw));
       ST_TRY_ASSIGN(lines, parse_block(raw, std::chrono::microseconds(block.integer(2)), storage));
       for (std::size_t i = lines.texts.size(); i-- > 0 && found < query.limit;) {
-        if (!query.host.empty() && base.host != query.host && lines.hosts[i] != query.host) {
+        if ((!query.host.empty() && base.host != query.host && lines.hosts[i] != query.host) ||
+            (!query.user.empty() && base.user != query.user && lines.users[i] != query.user)) {
           continue;
         }
         const std::int64_t time_ns = start_ns + lines.offsets[i].count() * 1000;
@@ -913,6 +922,7 @@ util::Result<void> SqliteStore::search_output(const SearchQuery& query,
         }
         SearchHit hit = base;
         hit.target_host = std::string(lines.hosts[i]);
+        hit.target_user = std::string(lines.users[i]);
         hit.offset = lines.offsets[i];
         hit.time_ns = time_ns;
         hit.text = std::string(lines.texts[i]);
@@ -964,6 +974,15 @@ util::Result<std::vector<CommandRow>> SqliteStore::commands(const CommandQuery& 
   return rows;
 }
 
+util::Error not_an_index(const std::string& path, const util::Error& error)
+{
+  return util::Error(
+      util::ErrorKind::unsupported,
+      fmt::format("{}: not a shelltrail index ({}): run `shelltrail index --rebuild`",
+                  path,
+                  error.message()));
+}
+
 util::Result<void> check_version(sqlite3* db, const std::string& path)
 {
   ST_TRY_ASSIGN(Statement s,
@@ -971,7 +990,7 @@ util::Result<void> check_version(sqlite3* db, const std::string& path)
   auto row = s.step();
   if (!row || !*row || s.text(0) != std::to_string(k_index_schema_version)) {
     return util::fail(
-        util::ErrorKind::corrupt,
+        util::ErrorKind::unsupported,
         "{}: the index is from another version of shelltrail (or damaged): run `shelltrail "
         "index --rebuild`",
         path);
@@ -1008,24 +1027,21 @@ util::Result<std::unique_ptr<IndexStore>> open_sqlite_store(const std::string& p
   }
   sqlite3_busy_timeout(db.get(), k_busy_timeout_ms);
   sqlite3_extended_result_codes(db.get(), 1);
-  if (mode != OpenMode::read) {
-    // A larger page cache than the 2 MiB default: FTS segment merges re-read what they wrote.
-    ST_TRY(exec(db.get(),
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768;"));
-  }
   // A file that is not a database at all says so at the first query.
   ST_TRY_ASSIGN(
       Statement tables,
       Statement::prepare(db.get(), "SELECT count(*) FROM sqlite_master WHERE name = 'meta'")
-          .map_error([&path](const util::Error& e) {
-            return util::Error(util::ErrorKind::corrupt,
-                               fmt::format("{}: not a shelltrail index ({}): run `shelltrail index "
-                                           "--rebuild`",
-                                           path,
-                                           e.message()));
-          }));
-  ST_TRY(tables.step());
-  if (tables.integer(0) == 0) {
+          .map_error([&path](const util::Error& e) { return not_an_index(path, e); }));
+  ST_TRY(tables.step().map_error([&path](const util::Error& e) { return not_an_index(path, e); }));
+  const bool has_schema = tables.integer(0) != 0;
+  tables.reset(); // (a statement still stepping is a transaction: no journal mode change)
+  if (mode != OpenMode::read) {
+    // A larger page cache than the 2 MiB default: FTS segment merges re-read what they wrote.
+    ST_TRY(exec(db.get(),
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768;")
+               .map_error([&path](const util::Error& e) { return not_an_index(path, e); }));
+  }
+  if (!has_schema) {
     if (mode == OpenMode::read) {
       return util::fail(
           util::ErrorKind::not_found, "{}: the index is empty: run `shelltrail index`", path);

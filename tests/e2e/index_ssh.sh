@@ -194,14 +194,10 @@ if check(len(lines) == 1, "search --output nonexistent-%s: expected the line %r 
           "search --output: not alice's session on the jump box", line)
     check(prod_exit is not None and seconds(at.get(ls, "0s")) <= seconds(line["offset"]) <= seconds(prod_exit),
           "search --output: offset not between the ls (%s) and prod's exit (%s)" % (at.get(ls), prod_exit), line)
-    # Written on prod while its prompt was the last one: prod-db-1. The extractor currently
-    # names the host current when the line leaves the screen (here at the end of the session,
-    # on the jump box): tolerated with a note until that is fixed, anything else fails.
-    if line["target_host"] == env["JUMP_HOST"]:
-        print("NOTE: known extractor issue: screen text written on %s is indexed with target_host %s"
-              % (env["PROD_HOST"], line["target_host"]), file=sys.stderr)
-    else:
-        check(line["target_host"] == env["PROD_HOST"], "search --output: target_host is not %s" % env["PROD_HOST"], line)
+    # Written on prod, where the prompt said dba@prod-db-1: the place of the time it was written,
+    # not of when it left the screen (the end of the session, back on the jump box).
+    check(line["target_host"] == env["PROD_HOST"] and line["target_user"] == env["DBA"],
+          "search --output: not on %s as %s" % (env["PROD_HOST"], env["DBA"]), line)
 
 # timeline: the same commands in time order, each with alice's login, the jump box, her key.
 rows = [r for r in load("timeline") if not r.get("activity")]

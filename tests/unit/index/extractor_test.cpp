@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <map>
 
 namespace shelltrail::index {
 namespace {
@@ -135,13 +136,34 @@ TEST_F(ExtractorTest, PromptsGiveTheTargetUserHostAndDirectory)
   type("exit");
   enter("\r\nlogout\r\nalice@jump-1:~$ ");
   type("uptime");
-  enter("\r\n up 3 days\r\nalice@jump-1:~$ ");
+  enter("\r\nup 3 days\r\nalice@jump-1:~$ ");
   Collect sink = run();
   EXPECT_EQ(commands_of(sink),
             (std::vector<std::string>{"alice@jump-1:~ ssh db-1",
                                       "root@db-1:/var/log tail messages",
                                       "root@db-1:/var/log exit",
                                       "alice@jump-1:~ uptime"}));
+}
+
+TEST_F(ExtractorTest, ScreenLinesCountForThePlaceTheyWereWrittenIn)
+{
+  out("alice@jump-1:~$ ");
+  type("ssh db-1");
+  enter("\r\nWelcome to db-1\r\n[root@db-1 /]# "); // the banner comes before db-1's prompt
+  type("ls /x");
+  enter("\r\nls: cannot access '/x'\r\n[root@db-1 /]# ");
+  type("exit");
+  enter("\r\nlogout\r\nalice@jump-1:~$ ");
+  type("uptime");
+  enter("\r\nup 3 days\r\nalice@jump-1:~$ ");
+  Collect sink = run(); // nothing scrolled: every line leaves the screen at the end, on jump-1
+  std::map<std::string, std::string> place_of;
+  for (const auto& line : sink.lines) {
+    place_of[line.text] = line.user + "@" + line.host;
+  }
+  EXPECT_EQ(place_of["Welcome to db-1"], "root@db-1");
+  EXPECT_EQ(place_of["ls: cannot access '/x'"], "root@db-1");
+  EXPECT_EQ(place_of["up 3 days"], "alice@jump-1");
 }
 
 TEST_F(ExtractorTest, ContinuationLinesAreJoinedAsTheShellJoinsThem)

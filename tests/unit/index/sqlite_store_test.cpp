@@ -56,7 +56,7 @@ protected:
     }
     (*writer)->activity({seconds(t), seconds(t + 5), "vim notes", Place{"root", target, "/"}});
     for (const std::string& line : lines) {
-      (*writer)->output_line({seconds(t++), line, target});
+      (*writer)->output_line({seconds(t++), line, target, "root"});
     }
     auto committed = (*writer)->commit(record);
     ASSERT_TRUE(committed) << committed.error().message();
@@ -127,8 +127,8 @@ TEST_F(SqliteStoreTest, FiltersByUserHostAndTime)
   ASSERT_EQ(hits->size(), 2U);
   EXPECT_EQ((*hits)[0].session_id, "s2");
   EXPECT_EQ((*hits)[1].session_id, "s2");
-  q.user = "root"; // the user a prompt showed: commands of both sessions
-  EXPECT_EQ(texts(store->search(q)).size(), 2U);
+  q.user = "root"; // the user the prompts showed: commands and screen text of both sessions
+  EXPECT_EQ(texts(store->search(q)).size(), 4U);
   q.user.clear();
   q.host = "db-1"; // a target host
   hits = store->search(q);
