@@ -720,19 +720,6 @@ util::Result<void> SqliteSessionWriter::commit(const SessionRecord& final_record
 
 // --- reading ---
 
-// LIKE pattern for a substring, with the wildcards in it escaped.
-std::string like_pattern(std::string_view text)
-{
-  std::string pattern = "%";
-  for (const char c : text) {
-    if (c == '%' || c == '_' || c == '\\') {
-      pattern += '\\';
-    }
-    pattern += c;
-  }
-  return pattern + "%";
-}
-
 util::Result<std::vector<SearchHit>> SqliteStore::search(const SearchQuery& query)
 {
   std::vector<SearchHit> hits;
@@ -767,20 +754,26 @@ util::Result<std::vector<SearchHit>> SqliteStore::search(const SearchQuery& quer
 util::Result<void> SqliteStore::search_commands(const SearchQuery& query,
                                                 std::vector<SearchHit>& hits)
 {
+  // CROSS JOIN: the word index drives (SQLite would otherwise walk commands by time and ask the
+  // index about each one).
   std::string sql = "SELECT c.time_ns, c.offset_us, s.session_id, s.user, c.user, s.host, c.host, "
-                    "c.cwd, c.command "
-                    "FROM commands_fts f JOIN commands c ON c.id = f.rowid JOIN sessions s ON s.id "
-                    "= c.session WHERE ";
-  sql += query.fts_syntax ? "commands_fts MATCH ?1" : "f.command LIKE ?1 ESCAPE '\\'";
+                    "c.cwd, c.command FROM commands_fts f CROSS JOIN commands c ON c.id = f.rowid "
+                    "JOIN sessions s ON s.id = c.session WHERE ";
+  // LIKE without ESCAPE: only then does the trigram index take it. A '%' or '_' in the text is
+  // a wildcard to SQLite, so the rows are a superset and the substring is checked here.
+  const bool wildcards = query.text.find_first_of("%_") != std::string::npos;
+  const bool checked = !query.fts_syntax && wildcards;
+  sql += query.fts_syntax ? "commands_fts MATCH ?1" : "f.command LIKE ?1";
   sql += " AND (?2 = '' OR s.user = ?2 OR c.user = ?2) AND (?3 = '' OR s.host = ?3 OR c.host = ?3)"
          " AND c.time_ns >= ?4 AND c.time_ns <= ?5 ORDER BY c.time_ns DESC LIMIT ?6";
   ST_TRY_ASSIGN(Statement s, Statement::prepare(m_db.get(), sql));
-  s.bind(query.fts_syntax ? query.text : like_pattern(query.text))
+  s.bind(query.fts_syntax ? query.text : "%" + query.text + "%")
       .bind(query.user)
       .bind(query.host)
       .bind(query.since_ns.value_or(INT64_MIN))
       .bind(query.until_ns.value_or(INT64_MAX))
-      .bind(static_cast<std::int64_t>(query.limit));
+      .bind(checked ? INT64_MAX : static_cast<std::int64_t>(query.limit));
+  std::size_t found = 0;
   for (;;) {
     auto row = s.step();
     if (!row) {
@@ -800,7 +793,13 @@ util::Result<void> SqliteStore::search_commands(const SearchQuery& query,
     hit.target_host = s.text(6);
     hit.cwd = s.text(7);
     hit.text = s.text(8);
+    if (checked && !contains_ignoring_case(hit.text, query.text)) {
+      continue;
+    }
     hits.push_back(std::move(hit));
+    if (++found == query.limit) {
+      break;
+    }
   }
   return {};
 }
