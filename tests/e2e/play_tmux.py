@@ -7,14 +7,19 @@ session; and a hostile recording that must not reach the reviewer's terminal.
 import os
 import re
 import shlex
+import shutil
 import subprocess
+import tempfile
 import time
 
 from harness import Failure, Harness, Session, check
 from tmux import Tmux
 
 h = Harness()
-t = Tmux(h.work)
+# The tmux server's socket outside h.work, which h.main() removes on success: t.close() after it
+# must still reach the server.
+TMUX_DIR = tempfile.mkdtemp(prefix="shelltrail-e2e-tmux-", dir=os.environ.get("TMPDIR"))
+t = Tmux(TMUX_DIR)
 
 PS1 = r"\[\e[1;32m\]prompt\[\e[0m\]:\[\e[34m\]\w\[\e[0m\]$ "
 
@@ -350,3 +355,4 @@ try:
     h.main()
 finally:
     t.close()
+    shutil.rmtree(TMUX_DIR, ignore_errors=True)
