@@ -15,6 +15,8 @@ packages=(
   tmux openssh-server openssh-client procps python3 util-linux passwd less sudo vim
   # interop: a cast exported here must play in asciinema, one recorded there must import
   asciinema
+  # web pages (the HTML report) are checked as a browser shows them
+  chromium
 )
 
 sudo=""

@@ -4,6 +4,7 @@
 #include "cli/command.hpp"
 #include "cli/index_access.hpp"
 #include "format/recording_reader.hpp"
+#include "util/text.hpp"
 #include "util/time.hpp"
 
 #include <fmt/core.h>
@@ -75,11 +76,11 @@ int run_commands(const CommandsOptions& options)
     fmt::print("{}  {:<9}  {}@{}:{}  {}{}\n",
                util::to_rfc3339(row.time_ns).substr(0, 23) + "Z",
                at_offset(row.offset),
-               printable(row.place.user),
-               printable(row.place.host),
-               printable(row.place.cwd),
+               util::without_controls(row.place.user),
+               util::without_controls(row.place.host),
+               util::without_controls(row.place.cwd),
                row.activity ? "[full screen] " : "",
-               printable(row.command));
+               util::without_controls(row.command));
   }
   return k_exit_ok;
 }

@@ -45,23 +45,4 @@ std::string at_offset(std::chrono::microseconds offset)
   return text;
 }
 
-std::string printable(std::string_view text)
-{
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte < 0x20 || byte == 0x7f) {
-      out += "\xef\xbf\xbd";
-    } else if (byte == 0xc2 && i + 1 < text.size() &&
-               static_cast<unsigned char>(text[i + 1]) < 0xa0) {
-      out += "\xef\xbf\xbd";
-      ++i;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
 } // namespace shelltrail::cli

@@ -29,7 +29,4 @@ util::Result<std::unique_ptr<index::IndexStore>> open_index(const IndexChoice& c
 // "1h2m3.456s": an offset as `play --at` takes it.
 std::string at_offset(std::chrono::microseconds offset);
 
-// Text from a recording made safe for a terminal: control characters shown as U+FFFD.
-std::string printable(std::string_view text);
-
 } // namespace shelltrail::cli

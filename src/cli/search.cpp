@@ -5,6 +5,7 @@
 #include "cli/command.hpp"
 #include "cli/index_access.hpp"
 #include "index/text_match.hpp"
+#include "util/text.hpp"
 #include "util/time.hpp"
 #include "util/time_spec.hpp"
 
@@ -35,10 +36,11 @@ std::string highlighted(std::string_view text, std::string_view query, bool colo
 {
   const std::size_t at = colour ? index::find_ignoring_case(text, query) : std::string_view::npos;
   if (at == std::string_view::npos || query.empty()) {
-    return printable(text);
+    return util::without_controls(text);
   }
-  return printable(text.substr(0, at)) + "\x1b[1;31m" + printable(text.substr(at, query.size())) +
-         "\x1b[0m" + printable(text.substr(at + query.size()));
+  return util::without_controls(text.substr(0, at)) + "\x1b[1;31m" +
+         util::without_controls(text.substr(at, query.size())) + "\x1b[0m" +
+         util::without_controls(text.substr(at + query.size()));
 }
 
 int run_search(const SearchOptions& options)
@@ -101,8 +103,8 @@ int run_search(const SearchOptions& options)
   for (const auto& hit : *hits) {
     fmt::print("{}  {:<10} {:<16} {}  --at {:<10} {} {}\n",
                util::to_rfc3339(hit.time_ns).substr(0, 23) + "Z",
-               printable(hit.user),
-               printable(hit.target_host.empty() ? hit.host : hit.target_host),
+               util::without_controls(hit.user),
+               util::without_controls(hit.target_host.empty() ? hit.host : hit.target_host),
                hit.session_id,
                at_offset(hit.offset),
                hit.kind == index::SearchHit::Kind::command ? "$" : "|",

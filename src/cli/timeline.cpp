@@ -5,6 +5,7 @@
 
 #include "cli/command.hpp"
 #include "cli/index_access.hpp"
+#include "util/text.hpp"
 #include "util/time.hpp"
 #include "util/time_spec.hpp"
 
@@ -72,7 +73,7 @@ util::Result<std::vector<index::CommandRow>> load(const TimelineOptions& options
 std::string markdown_cell(std::string_view text)
 {
   std::string out;
-  for (const char c : printable(text)) {
+  for (const char c : util::without_controls(text)) {
     if (c == '|' || c == '`' || c == '*' || c == '_' || c == '<' || c == '>' || c == '[' ||
         c == ']' || c == '\\') {
       out += '\\';
@@ -82,28 +83,10 @@ std::string markdown_cell(std::string_view text)
   return out;
 }
 
-std::string html_escaped(std::string_view text)
+// Recorded text in the HTML report.
+std::string html_text(std::string_view text)
 {
-  std::string out;
-  for (const char c : printable(text)) {
-    switch (c) {
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '&':
-      out += "&amp;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    default:
-      out += c;
-    }
-  }
-  return out;
+  return util::html_escaped(util::without_controls(text));
 }
 
 int run_timeline(const TimelineOptions& options, bool report)
@@ -145,13 +128,14 @@ int run_timeline(const TimelineOptions& options, bool report)
     for (const auto& row : *rows) {
       fmt::print("{}  {} ({})  {} -> {}@{}:{}  {}\n    {}{}\n",
                  utc_ms(row.time_ns),
-                 printable(row.user),
-                 printable(short_key(row.key_fingerprint.empty() ? "no key" : row.key_fingerprint)),
-                 printable(row.host),
-                 printable(row.place.user),
-                 printable(row.place.host),
-                 printable(row.place.cwd),
-                 printable(what(row)),
+                 util::without_controls(row.user),
+                 util::without_controls(
+                     short_key(row.key_fingerprint.empty() ? "no key" : row.key_fingerprint)),
+                 util::without_controls(row.host),
+                 util::without_controls(row.place.user),
+                 util::without_controls(row.place.host),
+                 util::without_controls(row.place.cwd),
+                 util::without_controls(what(row)),
                  play_line(row),
                  row.clock_note.empty() ? "" : "  (" + row.clock_note + ")");
     }
@@ -176,23 +160,23 @@ int run_timeline(const TimelineOptions& options, bool report)
         "collapse}td,th{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}"
         "code{font-family:monospace}.note{color:#a60}</style>\n</head>\n<body>\n<h1>Commands "
         "from " +
-        html_escaped(window) + "</h1>\n";
+        html_text(window) + "</h1>\n";
     out += fmt::format(
         "<p>{} commands in {} sessions{}{}.</p>\n<h2>Sessions</h2>\n<table>\n<tr><th>session"
         "</th><th>user</th><th>key</th><th>jump box</th><th>clock</th></tr>\n",
         rows->size(),
         sessions.size(),
-        options.user.empty() ? "" : ", user " + html_escaped(options.user),
-        options.host.empty() ? "" : ", host " + html_escaped(options.host));
+        options.user.empty() ? "" : ", user " + html_text(options.user),
+        options.host.empty() ? "" : ", host " + html_text(options.host));
     for (const auto& [id, row] : sessions) {
       out += fmt::format(
           "<tr><td><code>{}</code></td><td>{}</td><td><code>{}</code></td><td>{}</td><td "
           "class=\"note\">{}</td></tr>\n",
-          html_escaped(id),
-          html_escaped(row->user),
-          html_escaped(row->key_fingerprint),
-          html_escaped(row->host),
-          html_escaped(row->clock_note.empty() ? "synchronised" : row->clock_note));
+          html_text(id),
+          html_text(row->user),
+          html_text(row->key_fingerprint),
+          html_text(row->host),
+          html_text(row->clock_note.empty() ? "synchronised" : row->clock_note));
     }
     out += "</table>\n<h2>Timeline</h2>\n<table>\n<tr><th>time "
            "(UTC)</th><th>who</th><th>where</th><th>"
@@ -201,14 +185,14 @@ int run_timeline(const TimelineOptions& options, bool report)
       out += fmt::format(
           "<tr><td>{}</td><td>{}</td><td>{} &rarr; {}@{}:{}</td><td><code>{}</code></td>"
           "<td><code>{}</code></td></tr>\n",
-          html_escaped(utc_ms(row.time_ns)),
-          html_escaped(row.user),
-          html_escaped(row.host),
-          html_escaped(row.place.user),
-          html_escaped(row.place.host),
-          html_escaped(row.place.cwd),
-          html_escaped(what(row)),
-          html_escaped(play_line(row)));
+          html_text(utc_ms(row.time_ns)),
+          html_text(row.user),
+          html_text(row.host),
+          html_text(row.place.user),
+          html_text(row.place.host),
+          html_text(row.place.cwd),
+          html_text(what(row)),
+          html_text(play_line(row)));
     }
     out += "</table>\n</body>\n</html>\n";
   } else {

@@ -1,58 +1,11 @@
 #include "export/transcript.hpp"
 
+#include "util/text.hpp"
 #include "util/time.hpp"
 
 #include <fmt/core.h>
 
 namespace shelltrail::export_ {
-namespace {
-
-// Control characters (C0, DEL, and C1 encoded in UTF-8) become U+FFFD: a transcript is read in
-// terminals and pagers too.
-std::string printable(std::string_view text)
-{
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte < 0x20 || byte == 0x7f) {
-      out += "\xef\xbf\xbd";
-    } else if (byte == 0xc2 && i + 1 < text.size() &&
-               static_cast<unsigned char>(text[i + 1]) < 0xa0) {
-      out += "\xef\xbf\xbd";
-      ++i;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
-std::string html_escaped(std::string_view text)
-{
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '&':
-      out += "&amp;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    default:
-      out += c;
-    }
-  }
-  return out;
-}
-
-} // namespace
 
 TranscriptWriter::TranscriptWriter(const format::Metadata& metadata, TranscriptOptions options)
     : m_metadata(metadata), m_options(options),
@@ -73,14 +26,14 @@ void TranscriptWriter::header(std::string& out)
   if (!m_options.html) {
     return;
   }
-  const std::string title =
-      html_escaped(printable(fmt::format("shelltrail session {}", m_metadata.session_id)));
+  const std::string title = util::html_escaped(
+      util::without_controls(fmt::format("shelltrail session {}", m_metadata.session_id)));
   out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + title +
          "</title>\n<style>body{font-family:sans-serif;margin:2em}pre{font-family:monospace;"
          "background:#111;color:#ddd;padding:1em;overflow-x:auto;line-height:1.3}"
          ".t{color:#888}</style>\n</head>\n<body>\n<h1>" +
          title + "</h1>\n<p>" +
-         html_escaped(printable(fmt::format(
+         util::html_escaped(util::without_controls(fmt::format(
              "{}@{}, started {}{}",
              m_metadata.user,
              m_metadata.host,
@@ -93,7 +46,8 @@ void TranscriptWriter::line(std::string_view text, std::string& out)
 {
   // Trailing blanks of a joined line go, as in a row's text.
   const std::size_t end = text.find_last_not_of(' ');
-  const std::string clean = printable(text.substr(0, end == std::string_view::npos ? 0 : end + 1));
+  const std::string clean =
+      util::without_controls(text.substr(0, end == std::string_view::npos ? 0 : end + 1));
   std::string stamp;
   if (m_options.timestamps) {
     stamp = "[" + util::to_rfc3339(m_metadata.start_unix_ns + m_time.count() * 1000).substr(11, 8) +
@@ -103,7 +57,7 @@ void TranscriptWriter::line(std::string_view text, std::string& out)
     if (!stamp.empty()) {
       out += "<span class=\"t\">" + stamp + "</span>";
     }
-    out += html_escaped(clean) + "\n";
+    out += util::html_escaped(clean) + "\n";
   } else {
     out += stamp + clean + "\n";
   }

@@ -58,6 +58,56 @@ def seconds(offset):
     return int(m.group(1) or 0) * 3600 + int(m.group(2) or 0) * 60 + float(m.group(3))
 
 
+
+def rendered_table_rows(path):
+    """The table rows of an HTML file as headless Chromium renders it (served over http on
+    127.0.0.1), each a list of cell texts."""
+    import functools
+    import html.parser
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=os.path.dirname(path))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    profile = tempfile.mkdtemp(prefix="chromium-", dir=TMUX_DIR)
+    try:
+        dom = subprocess.run(
+            ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--disable-quic", "--no-first-run", "--user-data-dir=" + profile, "--dump-dom",
+             "http://127.0.0.1:%d/%s" % (server.server_address[1], os.path.basename(path))],
+            capture_output=True, timeout=60).stdout.decode("utf-8", "replace")
+    finally:
+        server.shutdown()
+
+    class Rows(html.parser.HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.rows, self.cell = [], None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "tr":
+                self.rows.append([])
+            elif tag in ("td", "th"):
+                self.cell = ""
+
+        def handle_endtag(self, tag):
+            if tag in ("td", "th") and self.cell is not None:
+                self.rows[-1].append(" ".join(self.cell.split()))
+                self.cell = None
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell += data
+
+    parser = Rows()
+    parser.feed(dom)
+    check(parser.rows, "Chromium rendered no table from %s: %r" % (path, dom[:500]))
+    return parser.rows
+
 def utc(ns):
     """Nanoseconds since the epoch as RFC 3339 UTC with microseconds."""
     whole, fraction = divmod(ns, 1_000_000_000)
@@ -594,6 +644,25 @@ def timeline_interleaves_two_operators():
     first = unix_ns(entries[0]["time"])
     before = st_json("timeline", "--since", utc(since), "--until", utc(first - 1_000_000))
     check(all(e["session"] not in ids.values() for e in before), "nothing before: %r" % before)
+
+    # The postmortem report: the same rows in the same order, in Markdown and as a web page that a
+    # browser shows (headless Chromium, the page served on 127.0.0.1).
+    markdown = st("report", "--since", utc(since), "--until", utc(until)).stdout.decode()
+    rows = [re.sub(r"\\(.)", r"\1", line) for line in markdown.splitlines()
+            if line.startswith("| 20")]  # Markdown escapes taken off
+    check(len(rows) == len(order) and all(
+        "→ %s@" % user in row and "| %s |" % command in row and "shelltrail play " + ids[user] in row
+        for (user, command), row in zip(order, rows)),
+        "the Markdown report lists the timeline in order:\n" + markdown)
+    page = os.path.join(TMUX_DIR, "report.html")
+    with open(page, "wb") as f:
+        f.write(st("report", "--since", utc(since), "--until", utc(until), "--format", "html").stdout)
+    cells = rendered_table_rows(page)
+    timeline = [r for r in cells if len(r) == 5 and r[0].startswith("20")]
+    check([(r[2].split("→ ")[-1].split("@")[0], r[3]) for r in timeline] == order,
+          "the HTML report as Chromium shows it lists the timeline in order: %r" % timeline)
+    check(all(r[4] == "shelltrail play %s --at %s" % (e["session"], e["offset"])
+              for r, e in zip(timeline, entries)), "each row has its play line: %r" % timeline)
 
 
 # ---- 5. a damaged recording -------------------------------------------------------------------

@@ -10,6 +10,8 @@
 source "$(dirname "$0")/lib/common.sh"
 # shellcheck source=lib/sshd.sh
 source "$(dirname "$0")/lib/sshd.sh"
+# shellcheck source=lib/system_recorder.sh
+source "$(dirname "$0")/lib/system_recorder.sh"
 
 sshd_require
 [ -n "$ST_PYTHON" ] || skip "python3 not found"
@@ -82,23 +84,9 @@ sshd_create_user lsh
 sshd_client_key lsh
 USER_NAME=$ST_USER_LSH
 
-# The user must be able to execute the recorder: use the build tree if every directory on the
-# way is searchable by others, otherwise a copy.
-bin_dir=$(cd "$(dirname "$SHELLTRAIL")" && pwd)
-reachable=1
-d=$bin_dir
-while [ "$d" != / ]; do
-  [[ $(stat -c %A "$d") == *[xt] ]] || reachable=0
-  d=$(dirname "$d")
-done
-[[ $(stat -L -c %A "$SHELLTRAIL") == *x ]] || reachable=0
-if [ "$reachable" = 0 ]; then
-  install -d -m 0755 "$ST_WORK/bin"
-  install -m 0755 "$SHELLTRAIL" "$ST_WORK/bin/$(basename "$SHELLTRAIL")"
-  bin_dir=$ST_WORK/bin
-fi
-[ -e "$bin_dir/shelltrail-session" ] || ln -s "$(basename "$SHELLTRAIL")" "$bin_dir/shelltrail-session"
-LOGIN_SHELL=$bin_dir/shelltrail-session
+# The user must be able to execute the recorder (lib/system_recorder.sh).
+recorder_for_users
+LOGIN_SHELL=$RECORDER_DIR/shelltrail-session
 _st_userdb usermod -s "$LOGIN_SHELL" "$USER_NAME" || fail "usermod -s $LOGIN_SHELL $USER_NAME failed"
 [ "$(getent passwd "$USER_NAME" | cut -d: -f7)" = "$LOGIN_SHELL" ] || fail "the passwd shell of $USER_NAME is not $LOGIN_SHELL"
 
