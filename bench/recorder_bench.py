@@ -11,7 +11,7 @@ What it measures, for each recorder, interleaved round by round (this machine is
 VM, so the bare relay also runs against itself, "bare (again)", to show the noise floor):
 
   recorders  bare        build/bench/bare_relay: forkpty + poll, records nothing (the baseline)
-             shelltrail  shelltrail record (live path: compact=false, notice empty), then
+             shelltrail  shelltrail record (live path: compact=false, index=false, notice empty), then
                          `shelltrail compact` on the recording, timed separately
              script      util-linux script -q -c CMD FILE
              tlog        tlog-rec --writer=file --file-path=FILE -- CMD (default configuration)
@@ -724,7 +724,7 @@ class Bench:
             return [self.bare_relay, *cmd]
         if rec == "shelltrail":
             return [self.shelltrail, "record", "-q", "--set", f"spool={out_dir}/spool",
-                    "--set", "compact=false", "--set", "notice=", "--", *cmd]
+                    "--set", "compact=false", "--set", "index=false", "--set", "notice=", "--", *cmd]
         if rec == "script":
             return ["script", "-q", "-c", text, os.path.join(out_dir, "typescript")]
         if rec == "tlog":
