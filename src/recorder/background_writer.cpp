@@ -28,7 +28,14 @@ BackgroundWriter::start(format::ChainWriter chain, BackgroundWriterOptions optio
   }
   std::unique_ptr<BackgroundWriter> writer(
       new BackgroundWriter(std::move(chain), options, std::move(failure)));
+  // The thread starts with every signal blocked (it inherits this mask), so that none meant
+  // for the relay is taken by it before run() blocks them for good.
+  sigset_t all;
+  sigset_t old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
   writer->m_thread = std::thread([w = writer.get()] { w->run(); });
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
   return writer;
 }
 

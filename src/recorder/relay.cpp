@@ -148,6 +148,12 @@ util::Result<SessionOutcome> Relay::run()
     }
   };
   m_next_clock_check = now() + m_options.clock_check_interval;
+  // A child that ended before the signalfd existed sent its SIGCHLD to the default action, which
+  // discards it: look once now, when any later exit is sure to reach the signalfd.
+  m_exit = m_context.child->try_wait();
+  if (m_exit) {
+    m_exit_time = now();
+  }
   std::array<util::Poller::Ready, 16> ready{};
   while (!finished()) {
     ST_TRY(update_interest());
