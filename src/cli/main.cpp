@@ -7,6 +7,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <functional>
@@ -89,27 +90,39 @@ int run_main(int argc, char** argv)
     }
   }
 
+  // Only the chosen subcommand is built when the first word names one: building all of them
+  // costs milliseconds that every recorded login would wait for. Anything else (no subcommand,
+  // a typo, top-level --help) builds them all, for the help text and CLI11's messages.
+  using Registrar = std::function<Run(CLI::App&)>;
+  const std::vector<std::pair<std::string_view, Registrar>> registrars = {
+      {"record", [&after_dashes](CLI::App& a) { return add_record(a, after_dashes); }},
+      {"list", add_list},
+      {"play", add_play},
+      {"show", add_show},
+      {"dump", add_dump},
+      {"verify", add_verify},
+      {"compact", add_compact},
+      {"config", add_config},
+      {"export", add_export},
+      {"import", add_import},
+      {"index", add_index},
+      {"search", add_search},
+      {"commands", add_commands},
+      {"timeline", add_timeline},
+      {"report", add_report},
+  };
+  const std::string_view first = argc > 1 ? std::string_view(argv[1]) : std::string_view();
+  const bool named = std::any_of(
+      registrars.begin(), registrars.end(), [&](const auto& r) { return r.first == first; });
   std::vector<std::pair<CLI::App*, Run>> commands;
-  const auto add = [&](const std::function<Run(CLI::App&)>& registrar) {
+  for (const auto& [name, registrar] : registrars) {
+    if (named && name != first) {
+      continue;
+    }
     const std::size_t before = app.get_subcommands({}).size();
     Run run = registrar(app);
     commands.emplace_back(app.get_subcommands({}).at(before), std::move(run));
-  };
-  add([&after_dashes](CLI::App& a) { return add_record(a, after_dashes); });
-  add(add_list);
-  add(add_play);
-  add(add_show);
-  add(add_dump);
-  add(add_verify);
-  add(add_compact);
-  add(add_config);
-  add(add_export);
-  add(add_import);
-  add(add_index);
-  add(add_search);
-  add(add_commands);
-  add(add_timeline);
-  add(add_report);
+  }
 
   try {
     app.parse(argc, argv);

@@ -92,7 +92,7 @@ void Relay::add_channel(Role role, int source, int sink)
   channel.role = role;
   channel.source = source;
   channel.sink = sink;
-  channel.buffer.resize(k_buffer_bytes);
+  channel.buffer = std::make_unique_for_overwrite<char[]>(k_buffer_bytes);
   m_channels.push_back(std::move(channel));
 }
 
@@ -208,7 +208,7 @@ void Relay::on_readable(Channel& channel)
   if (!channel.pending.empty() || channel.source_eof) {
     return;
   }
-  const ssize_t n = ::read(channel.source, channel.buffer.data(), channel.buffer.size());
+  const ssize_t n = ::read(channel.source, channel.buffer.get(), k_buffer_bytes);
   if (n < 0 && (errno == EINTR || is_would_block(errno))) {
     return;
   }
@@ -225,7 +225,7 @@ void Relay::on_readable(Channel& channel)
     }
     return;
   }
-  const std::string_view bytes(channel.buffer.data(), static_cast<std::size_t>(n));
+  const std::string_view bytes(channel.buffer.get(), static_cast<std::size_t>(n));
   // The pty's mode now is the mode the program will read this input in.
   const bool secret_mode =
       m_pty_mode && channel.role == Role::input && sys::is_canonical_without_echo(m_master);

@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -108,7 +109,8 @@ private:
     int sink = -1;
     std::uint32_t source_tag = 0;
     std::uint32_t sink_tag = 0;
-    std::vector<char> buffer;
+    // Read buffer, left uninitialised: its pages are only touched as far as reads fill them.
+    std::unique_ptr<char[]> buffer;
     std::string_view pending;
     bool source_eof = false;
     bool sink_closed = false;

@@ -157,7 +157,10 @@ util::Result<ChildProcess> ChildProcess::spawn(const SpawnSpec& spec)
   sigset_t old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  const pid_t pid = fork();
+  // vfork: the child borrows our memory until it execs instead of copying the page tables, which
+  // cut milliseconds from every session's start. exec_child only makes system calls on its own
+  // stack frame, changes nothing of ours, and ends in execve or _exit, as vfork requires.
+  const pid_t pid = vfork();
   if (pid == 0) {
     exec_child(spec, argv.data(), envp.data(), error_write.get());
   }
