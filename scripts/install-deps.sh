@@ -9,7 +9,7 @@ packages=(
   clang libclang-rt-14-dev clang-format-16 clang-tidy
   # libraries
   libzstd-dev libssl-dev nlohmann-json3-dev libcli11-dev libfmt-dev libexpected-dev
-  libvterm-dev libsqlite3-dev libtomlplusplus-dev
+  libvterm-dev libsqlite3-dev libtomlplusplus-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # end-to-end tests: real terminals, a real sshd, peers for the benchmarks
   tmux openssh-server openssh-client procps python3 util-linux passwd less sudo vim

@@ -15,10 +15,11 @@ namespace shelltrail::cli {
 // Exit codes shared by every subcommand (documented in README.md and `shelltrail --help`).
 enum ExitCode : int {
   k_exit_ok = 0,
-  k_exit_incomplete = 1, // the recording ends early; what was recoverable was shown
-  k_exit_altered = 2,    // the recording is damaged or was changed
-  k_exit_unreadable = 3, // missing, unreadable, not a recording, or a newer format version
-  k_exit_usage = 64,     // bad command line
+  k_exit_incomplete = 1,  // the recording ends early; what was recoverable was shown
+  k_exit_altered = 2,     // the recording is damaged or was changed
+  k_exit_unreadable = 3,  // missing, unreadable, not a recording, or a newer format version
+  k_exit_unknown_key = 4, // verify: signed by a key not among the trusted ones
+  k_exit_usage = 64,      // bad command line
 };
 
 using Run = std::function<int()>;
@@ -37,6 +38,10 @@ Run add_search(CLI::App& app);
 Run add_commands(CLI::App& app);
 Run add_timeline(CLI::App& app);
 Run add_report(CLI::App& app);
+Run add_key(CLI::App& app);
+
+// The signing_key option of the system or the personal configuration.
+util::Result<std::string> configured_signing_key(bool system);
 // `after_dashes`: the arguments after the first "--" on the command line, which CLI11 never
 // sees (it would parse a COMMAND's own options as ours).
 Run add_record(CLI::App& app, const std::vector<std::string>& after_dashes);

@@ -110,6 +110,7 @@ int run_main(int argc, char** argv)
       {"commands", add_commands},
       {"timeline", add_timeline},
       {"report", add_report},
+      {"key", add_key},
   };
   const std::string_view first = argc > 1 ? std::string_view(argv[1]) : std::string_view();
   const bool named = std::any_of(

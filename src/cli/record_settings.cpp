@@ -81,7 +81,24 @@ util::Result<RecordSetup> load_recorder_settings(config::Mode mode,
   s.live_compression_level = config.live_compression_level;
   s.clock_check_interval = config.clock_check_interval;
   s.clock_step_threshold = config.clock_step_threshold;
+  s.signing_key = config.signing_key;
+  s.checkpoint_interval = config.checkpoint_interval;
+  s.checkpoint_chunks = config.checkpoint_chunks;
   const int facility = facility_code(config.syslog_facility);
+  if (mode == config::Mode::system) {
+    // One short line per checkpoint, in a fixed key=value form that log shippers can parse.
+    s.log_chain_head = [facility](const std::string& session_id,
+                                  const recorder::Checkpoint& point) {
+      openlog("shelltrail", LOG_PID, facility);
+      syslog(LOG_NOTICE,
+             "chain head session=%s chunks=%llu head=%s signed=%s",
+             session_id.c_str(),
+             static_cast<unsigned long long>(point.chunks),
+             util::to_hex(point.head).c_str(),
+             point.is_signed ? "yes" : "no");
+      closelog();
+    };
+  }
   const bool personal = mode == config::Mode::personal;
   s.log_warning = [facility, personal](const std::string& message) {
     // The operator's terminal is not the place for this in system mode: syslog is.

@@ -59,6 +59,9 @@ struct Config
   bool compact = true;
   int compact_level = 0;
   bool index_after_session = true;
+  std::string signing_key; // absolute
+  std::chrono::milliseconds checkpoint_interval{};
+  std::uint64_t checkpoint_chunks = 0;
   std::string syslog_facility; // one of auth, authpriv, daemon, user, local0 .. local7
 
   // For `shelltrail config show`: every key of the option table, in table order, with its value

@@ -47,7 +47,7 @@ std::chrono::milliseconds as_milliseconds(const Value& value)
   return std::chrono::milliseconds(as_integer(value));
 }
 
-constexpr std::array<OptionSpec, 19> k_options = {{
+constexpr std::array<OptionSpec, 22> k_options = {{
     {
         .key = "spool",
         .type = ValueType::path,
@@ -249,12 +249,51 @@ constexpr std::array<OptionSpec, 19> k_options = {{
         .store = [](Config& c, const Value& v) { c.clock_step_threshold = as_milliseconds(v); },
     },
     {
+        .key = "signing_key",
+        .type = ValueType::path,
+        .default_text = "$XDG_DATA_HOME/shelltrail/signing.key",
+        .system_default_text = "/var/lib/shelltrail/signing.key",
+        .doc = "The Ed25519 key (PEM, PKCS#8) the recorder signs chain heads with; its public half "
+               "is the `.pub` file beside it. Recordings are unsigned while it does not exist: "
+               "`shelltrail key --generate` makes one.",
+        .environment_variable = "SHELLTRAIL_SIGNING_KEY",
+        .guard = Guard::weakens_recording,
+        .store = [](Config& c, const Value& v) { c.signing_key = as_text(v); },
+    },
+    {
+        .key = "checkpoint_interval_ms",
+        .type = ValueType::integer,
+        .default_text = "30000",
+        .doc = "Sign the chain head (and, in system mode, send it to syslog) at most this long "
+               "after the first chunk it does not cover yet: what a recording cut short can "
+               "have unsigned at its end.",
+        .environment_variable = "SHELLTRAIL_CHECKPOINT_INTERVAL_MS",
+        .guard = Guard::weakens_recording,
+        .min = 100,
+        .max = 3600000,
+        .store = [](Config& c, const Value& v) { c.checkpoint_interval = as_milliseconds(v); },
+    },
+    {
+        .key = "checkpoint_chunks",
+        .type = ValueType::integer,
+        .default_text = "256",
+        .doc = "Also sign the chain head after this many new chunks (a busy session).",
+        .environment_variable = "SHELLTRAIL_CHECKPOINT_CHUNKS",
+        .guard = Guard::weakens_recording,
+        .min = 1,
+        .max = 1000000,
+        .store =
+            [](Config& c, const Value& v) {
+              c.checkpoint_chunks = static_cast<std::uint64_t>(as_integer(v));
+            },
+    },
+    {
         // Guarded although it changes no recording: a recorded user who could send fail-open
         // warnings to another facility could hide them from the administrator.
         .key = "syslog_facility",
         .type = ValueType::choice,
         .default_text = "authpriv",
-        .doc = "Where fail-open warnings and (later) chain heads go.",
+        .doc = "Where fail-open warnings and, in system mode, chain heads at checkpoints go.",
         .environment_variable = "SHELLTRAIL_SYSLOG_FACILITY",
         .guard = Guard::weakens_recording,
         .choices = k_syslog_facilities,

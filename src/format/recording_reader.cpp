@@ -129,6 +129,11 @@ const Hash& RecordingReader::chain_head() const
   return m_prev_hash;
 }
 
+const std::vector<SignedHead>& RecordingReader::signatures() const
+{
+  return m_signatures;
+}
+
 util::Error RecordingReader::corrupt(std::string_view message) const
 {
   return {util::ErrorKind::corrupt,
@@ -166,6 +171,8 @@ util::Result<std::optional<Event>> RecordingReader::next()
             bytes->size();
       } else if (const auto* redacted = std::get_if<RedactedInput>(&event->data)) {
         m_stats.redacted_bytes += redacted->length;
+      } else if (std::holds_alternative<End>(event->data)) {
+        m_end_seen = true;
       }
       return std::optional<Event>(*event);
     }
@@ -326,6 +333,12 @@ util::Result<void> RecordingReader::enter_chunk()
     return {};
   case ChunkType::trailer:
     return check_trailer(*header, body);
+  case ChunkType::signature:
+    // Checked by whoever holds the keys (src/trust); a malformed body is kept as an error there,
+    // since the chain itself is intact.
+    m_signatures.push_back(
+        SignedHead{header->seq, header->prev_hash, decode_signature(body), m_end_seen});
+    return {};
   default:
     return {}; // a chunk type of a later minor version: hashed above, skipped here
   }

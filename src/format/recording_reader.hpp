@@ -17,6 +17,7 @@
 #include "format/frame_loader.hpp"
 #include "format/metadata.hpp"
 #include "format/sha256.hpp"
+#include "format/signature.hpp"
 #include "format/zstd_codec.hpp"
 #include "util/bytes.hpp"
 #include "util/error.hpp"
@@ -26,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace shelltrail::format {
 
@@ -100,6 +102,8 @@ public:
   const ReadPosition& position() const;
   // The hash of the last verified chunk.
   const Hash& chain_head() const;
+  // The signature chunks met so far, in order (unchecked: see trust::check_signatures).
+  const std::vector<SignedHead>& signatures() const;
 
 private:
   RecordingReader(std::string path, util::Fd fd, std::uint64_t file_size);
@@ -143,6 +147,8 @@ private:
   ReadPosition m_position;
   Ending m_ending;
   bool m_ended = false;
+  bool m_end_seen = false; // an end event was returned
+  std::vector<SignedHead> m_signatures;
   std::optional<util::Error> m_error;
 };
 

@@ -47,6 +47,7 @@ util::Result<VerifyReport> verify_recording(const std::string& path,
   }
   report.stats = reader->stats();
   report.chain_head = reader->chain_head();
+  report.signatures = reader->signatures();
   return report;
 }
 

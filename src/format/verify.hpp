@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace shelltrail::format {
 
@@ -27,6 +28,8 @@ struct VerifyReport
   ReadStats stats;
   std::optional<Trailer> trailer;
   Hash chain_head{};
+  // The signature chunks before the end or the damage (checked by trust::check_signatures).
+  std::vector<SignedHead> signatures;
 };
 
 // Reads `path` to the end, calling `on_event` (if given) for each event. Returns an error only

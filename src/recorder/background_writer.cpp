@@ -1,5 +1,6 @@
 #include "recorder/background_writer.hpp"
 
+#include "format/signature.hpp"
 #include "util/time.hpp"
 
 #include <fmt/core.h>
@@ -141,8 +142,34 @@ std::optional<util::Error> BackgroundWriter::take_failure()
   return m_failure;
 }
 
+void BackgroundWriter::checkpoint()
+{
+  Checkpoint point;
+  point.chunks = m_chain.next_seq();
+  point.head = m_chain.head();
+  if (m_options.signer != nullptr) {
+    const format::SignatureChunk signature = m_options.signer->sign(point.chunks, point.head);
+    // A failed write is tried again one interval later; the chain has not moved.
+    point.is_signed = m_chain
+                          .write_chunk(format::ChunkType::signature,
+                                       m_last_base_time_us,
+                                       format::encode_signature(signature),
+                                       format::ChainWriter::Storage::raw)
+                          .has_value();
+    if (!point.is_signed) {
+      m_first_uncovered = util::monotonic_now();
+      return;
+    }
+  }
+  m_uncovered_chunks = 0;
+  if (m_options.on_checkpoint) {
+    m_options.on_checkpoint(point);
+  }
+}
+
 util::Result<void> BackgroundWriter::write(const Chunk& chunk)
 {
+  m_last_base_time_us = std::max(m_last_base_time_us, chunk.base_time_us);
   if (!chunk.gap_marker) {
     return m_chain.write_chunk(format::ChunkType::events, chunk.base_time_us, chunk.body);
   }
@@ -173,7 +200,18 @@ void BackgroundWriter::run()
   auto last_sync = util::monotonic_now();
   for (;;) {
     std::unique_lock lock(m_mutex);
-    m_changed.wait(lock, [&] { return m_stopping || !m_queue.empty(); });
+    const auto has_work = [&] { return m_stopping || !m_queue.empty(); };
+    if (m_uncovered_chunks > 0) {
+      // Quiet now, but the last chunks are not covered yet: cover them when their time is up.
+      const auto left = m_first_uncovered + m_options.checkpoint_interval - util::monotonic_now();
+      if (!m_changed.wait_for(lock, std::max(left, std::chrono::nanoseconds(0)), has_work)) {
+        lock.unlock();
+        checkpoint();
+        continue;
+      }
+    } else {
+      m_changed.wait(lock, has_work);
+    }
     if (m_queue.empty()) {
       return; // stopping, and everything queued is written
     }
@@ -217,6 +255,13 @@ void BackgroundWriter::run()
     lock.unlock();
     m_changed.notify_all();
     const auto now = util::monotonic_now();
+    if (m_uncovered_chunks++ == 0) {
+      m_first_uncovered = now;
+    }
+    if (m_uncovered_chunks >= m_options.checkpoint_chunks ||
+        now - m_first_uncovered >= m_options.checkpoint_interval) {
+      checkpoint();
+    }
     if (m_options.fsync_interval.count() > 0 && now - last_sync >= m_options.fsync_interval) {
       (void)m_chain.sync();
       last_sync = now;
@@ -239,6 +284,10 @@ util::Result<WrittenStats> BackgroundWriter::finish(std::chrono::microseconds en
     return util::fail(
         util::Error(m_failure.value_or(util::Error(util::ErrorKind::io, "write failed")))
             .with_context(fmt::format("{} chunks could not be written", m_queue.size())));
+  }
+  // The last checkpoint covers the end event, so that a signature vouches for the whole session.
+  if (m_uncovered_chunks > 0 || m_options.signer != nullptr) {
+    checkpoint();
   }
   format::Trailer trailer;
   trailer.event_count = m_stats.event_count;

@@ -14,9 +14,12 @@
 #include "util/error.hpp"
 #include "util/fd.hpp"
 
+#include "trust/signer.hpp"
+
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -24,12 +27,28 @@
 
 namespace shelltrail::recorder {
 
+// A checkpoint as it happened: the chain head (the hash of chunk chunks - 1) and whether a
+// signature chunk now vouches for it.
+struct Checkpoint
+{
+  std::uint64_t chunks = 0;
+  format::Hash head{};
+  bool is_signed = false;
+};
+
 struct BackgroundWriterOptions
 {
   std::size_t chunk_bytes = 64 * 1024;
   std::chrono::microseconds chunk_interval = std::chrono::milliseconds(250);
   std::chrono::microseconds fsync_interval = std::chrono::seconds(1); // 0: never
   std::size_t queue_chunks = 4; // closed chunks waiting for the writer thread at most
+  // Checkpoints: after this many new chunks, or this long after the first chunk not yet
+  // covered, whichever comes first, and once more before the trailer. At each one the signer
+  // (if any) adds a signature chunk and on_checkpoint (if any) is told, on the writer thread.
+  const trust::Signer* signer = nullptr;
+  std::uint64_t checkpoint_chunks = 256;
+  std::chrono::microseconds checkpoint_interval = std::chrono::seconds(30);
+  std::function<void(const Checkpoint&)> on_checkpoint{};
 };
 
 struct WrittenStats
@@ -90,6 +109,8 @@ private:
   void hand_over(Handover mode);
   void run();
   util::Result<void> write(const Chunk& chunk);
+  // Signs (if there is a signer) and reports the chain head; writer thread, or after it ended.
+  void checkpoint();
 
   format::ChainWriter m_chain;
   BackgroundWriterOptions m_options;
@@ -97,6 +118,11 @@ private:
 
   // Relay thread only.
   format::ChunkBuilder m_open;
+
+  // Writer thread only (and finish(), after the thread ended).
+  std::uint64_t m_uncovered_chunks = 0;         // chunks written since the last checkpoint
+  std::chrono::nanoseconds m_first_uncovered{}; // util::monotonic_now() of the first of them
+  std::uint64_t m_last_base_time_us = 0;
 
   // Shared, under m_mutex.
   mutable std::mutex m_mutex;

@@ -13,6 +13,9 @@
 #include "sys/terminal.hpp"
 #include "util/time.hpp"
 
+#include "trust/key_files.hpp"
+#include "trust/signer.hpp"
+
 #include <fmt/core.h>
 
 #include <fcntl.h>
@@ -182,6 +185,22 @@ util::Result<SessionResult> run_session(const SessionRequest& request,
   const format::Metadata metadata =
       build_metadata(identity, facts, [](const char* name) { return std::getenv(name); });
 
+  // The signing key: sessions are signed when it exists. A missing key is news only where one
+  // is expected (system mode); one that cannot be used always is. Neither stops the session:
+  // the recording is still complete, only not signed.
+  std::unique_ptr<trust::Signer> signer;
+  if (!settings.signing_key.empty()) {
+    auto key = trust::load_signing_key(settings.signing_key);
+    if (key) {
+      signer = std::make_unique<trust::Signer>(*key);
+    } else if ((key.error().kind() != util::ErrorKind::not_found ||
+                settings.sharing == SpoolSharing::system) &&
+               settings.log_warning) {
+      settings.log_warning(
+          fmt::format("session {} is recorded unsigned: {}", session_id, key.error().message()));
+    }
+  }
+
   // The recording first: a session that cannot be recorded must not start (fail-closed).
   auto recording =
       [&]() -> util::Result<std::pair<std::string, std::unique_ptr<BackgroundWriter>>> {
@@ -199,6 +218,13 @@ util::Result<SessionResult> run_session(const SessionRequest& request,
       options.chunk_bytes = settings.chunk_bytes;
       options.chunk_interval = settings.chunk_interval;
       options.fsync_interval = settings.fsync_interval;
+      options.signer = signer.get();
+      options.checkpoint_chunks = settings.checkpoint_chunks;
+      options.checkpoint_interval = settings.checkpoint_interval;
+      if (settings.log_chain_head) {
+        options.on_checkpoint = [log = settings.log_chain_head,
+                                 session_id](const Checkpoint& point) { log(session_id, point); };
+      }
       return BackgroundWriter::start(std::move(chain), options);
     }();
     if (!started) {

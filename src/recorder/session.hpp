@@ -45,9 +45,16 @@ struct RecorderSettings
   int live_compression_level = 1;
   std::chrono::milliseconds clock_check_interval{1000};
   std::chrono::milliseconds clock_step_threshold{1000};
+  // Tamper evidence: the key (empty: none) and how often the chain head is signed.
+  std::string signing_key;
+  std::chrono::milliseconds checkpoint_interval{30000};
+  std::uint64_t checkpoint_chunks = 256;
   // Loud log line (syslog in system mode) for failures the operator must not see or that
   // happen when nobody is at the terminal.
   std::function<void(const std::string&)> log_warning;
+  // Told of every checkpoint, on the writer thread (system mode: a syslog line per checkpoint,
+  // out of the reach of whoever later rewrites the file on this box).
+  std::function<void(const std::string& session_id, const Checkpoint&)> log_chain_head;
 };
 
 struct SessionResult

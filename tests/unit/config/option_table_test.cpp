@@ -25,7 +25,7 @@ TEST(OptionTable, KeysAreUniqueSnakeCaseAndDocumented)
     EXPECT_EQ(option.doc.find('\n'), std::string_view::npos);
     EXPECT_NE(option.store, nullptr);
   }
-  EXPECT_EQ(keys.size(), 19U);
+  EXPECT_EQ(keys.size(), 22U);
 }
 
 TEST(OptionTable, EnvironmentVariableIsShelltrailAndTheKeyInUpperCase)
