@@ -242,6 +242,7 @@ Run add_verify(CLI::App& app)
   CLI::Option* all = cmd->add_flag("--all", options->all, "Every recording in the spool");
   sessions->excludes(all);
   cmd->add_option("--key", options->keys, "A trusted public key (PEM); repeatable")
+      ->allow_extra_args(false) // one file per --key: what follows is a session
       ->check(CLI::ExistingFile);
   add_spool_options(cmd, options->spool);
   cmd->add_flag("--json", options->json, "One JSON object per file");

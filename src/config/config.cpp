@@ -197,7 +197,10 @@ util::Result<Config> load_config(const LoadOptions& options)
   Config config;
   config.mode = options.mode;
   for (const OptionSpec& option : table) {
-    const std::optional<Setting>& setting = settings[index_of(option)];
+    std::optional<Setting>& setting = settings[index_of(option)];
+    if (!setting && option.empty == Empty::allowed) {
+      setting = Setting{std::string(), Origin::default_value, {}}; // e.g. no key: unsigned
+    }
     if (!setting) {
       return util::fail(ErrorKind::config,
                         "{} has no default because neither XDG_DATA_HOME nor HOME is set: set it "

@@ -254,10 +254,11 @@ constexpr std::array<OptionSpec, 22> k_options = {{
         .default_text = "$XDG_DATA_HOME/shelltrail/signing.key",
         .system_default_text = "/var/lib/shelltrail/signing.key",
         .doc = "The Ed25519 key (PEM, PKCS#8) the recorder signs chain heads with; its public half "
-               "is the `.pub` file beside it. Recordings are unsigned while it does not exist: "
-               "`shelltrail key --generate` makes one.",
+               "is the `.pub` file beside it. Recordings are unsigned while it does not exist "
+               "(`shelltrail key --generate` makes one) or when it is empty.",
         .environment_variable = "SHELLTRAIL_SIGNING_KEY",
         .guard = Guard::weakens_recording,
+        .empty = Empty::allowed,
         .store = [](Config& c, const Value& v) { c.signing_key = as_text(v); },
     },
     {

@@ -52,7 +52,7 @@ done <<<"$cases"
 expect_exit 1 "$SHELLTRAIL" dump truncated.strec
 expect_grep 'output "\$ ' out
 expect_exit 1 "$SHELLTRAIL" verify truncated.strec
-expect_grep 'incomplete \(recorder stopped at .*; [0-9]+ events recoverable' out
+expect_grep 'incomplete \(not signed, recorder stopped at .*; [0-9]+ events recoverable' out
 
 # verify over several files exits with the worst verdict.
 expect_exit 2 "$SHELLTRAIL" verify "$good" truncated.strec flipped.strec

@@ -2,8 +2,9 @@
 // signature chunk decoder; whatever the key parser accepts must write back to the same key.
 
 #include "format/signature.hpp"
-#include "trust/key_files.hpp"
 #include "util/assert.hpp"
+
+#include "trust/key_files.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {

@@ -300,6 +300,9 @@ TEST_F(LoadConfigTest, ExactlyTheseKeysWeakenRecording)
                                            "failure_policy",
                                            "stream_limit_bytes",
                                            "transfer_limit_bytes",
+                                           "signing_key",
+                                           "checkpoint_interval_ms",
+                                           "checkpoint_chunks",
                                            "syslog_facility"}));
 }
 

@@ -7,17 +7,18 @@
 #include "format/metadata.hpp"
 #include "format/verify.hpp"
 #include "recorder/background_writer.hpp"
-#include "trust/key_files.hpp"
-#include "trust/signature_check.hpp"
-#include "trust/signer.hpp"
 #include "util/file.hpp"
 
 #include "support/sample_recording.hpp"
 #include "support/temp_dir.hpp"
+#include "trust/key_files.hpp"
+#include "trust/signature_check.hpp"
+#include "trust/signer.hpp"
 
-#include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -77,8 +78,8 @@ void add_end(format::ChainWriter& chain, std::uint64_t time_us)
 format::SignatureChunk add_signature(format::ChainWriter& chain, const Signer& signer)
 {
   const format::SignatureChunk signature = signer.sign(chain.next_seq(), chain.head());
-  EXPECT_TRUE(chain.write_chunk(
-      format::ChunkType::signature, 0, format::encode_signature(signature)));
+  EXPECT_TRUE(
+      chain.write_chunk(format::ChunkType::signature, 0, format::encode_signature(signature)));
   return signature;
 }
 
@@ -220,8 +221,7 @@ TEST_F(TrustTest, ARechainedRecordingKeepsItsChainButLosesItsSignature)
     add_trailer(chain, 2, 18);
   });
   const std::vector<PublicKey> trusted{key.public_key};
-  EXPECT_EQ(check_signatures(verify("honest.strec"), trusted).state,
-            SignatureState::signed_whole);
+  EXPECT_EQ(check_signatures(verify("honest.strec"), trusted).state, SignatureState::signed_whole);
 
   // Someone without the key rewrites the command and recomputes every hash: the chain checks
   // out, the copied signature does not.
@@ -286,8 +286,7 @@ TEST_F(TrustTest, ChunksAfterTheLastSignatureAreNotVouchedFor)
     add_signature(chain, signer);
     add_trailer(chain, 1, 4);
   });
-  EXPECT_EQ(check_signatures(verify("early.strec"), trusted).state,
-            SignatureState::signed_prefix);
+  EXPECT_EQ(check_signatures(verify("early.strec"), trusted).state, SignatureState::signed_prefix);
 
   write_recording("plain.strec", [&](format::ChainWriter& chain) {
     add_events(chain, 0, "ls\r\n");
