@@ -47,9 +47,10 @@ constexpr const char* k_footer = R"(Exit status (show, dump, verify):
   1   the recording is incomplete (the recorder stopped early); what was recoverable is shown
   2   the recording is damaged or altered; what precedes the damage is shown
   3   the file is missing, unreadable, not a recording, or of a newer format version
+  4   (verify) signed by a key that is not trusted (--key, `shelltrail key`)
   64  bad command line
 
-Recording format: docs/format.md.)";
+Recording format: docs/format.md. Signatures and keys: docs/trust.md.)";
 
 // Started as shelltrail-session (a link to this program): sshd's ForceCommand or a login shell.
 bool is_session_entry(const char* argv0)
