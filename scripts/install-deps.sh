@@ -12,7 +12,7 @@ packages=(
   libvterm-dev libsqlite3-dev libtomlplusplus-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # end-to-end tests: real terminals, a real sshd, peers for the benchmarks
-  tmux openssh-server openssh-client procps python3 util-linux passwd less sudo vim
+  tmux openssh-server openssh-client procps python3 util-linux passwd less sudo vim openssl
   # interop: a cast exported here must play in asciinema, one recorded there must import
   asciinema
   # web pages (the HTML report) are checked as a browser shows them
