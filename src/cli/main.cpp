@@ -112,6 +112,7 @@ int run_main(int argc, char** argv)
       {"timeline", add_timeline},
       {"report", add_report},
       {"key", add_key},
+      {"audit-logins", add_audit_logins},
   };
   const std::string_view first = argc > 1 ? std::string_view(argv[1]) : std::string_view();
   const bool named = std::any_of(

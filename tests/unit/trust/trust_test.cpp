@@ -12,6 +12,7 @@
 #include "support/sample_recording.hpp"
 #include "support/temp_dir.hpp"
 #include "trust/key_files.hpp"
+#include "trust/login_audit.hpp"
 #include "trust/signature_check.hpp"
 #include "trust/signer.hpp"
 
@@ -293,6 +294,50 @@ TEST_F(TrustTest, ChunksAfterTheLastSignatureAreNotVouchedFor)
     add_trailer(chain, 1, 4);
   });
   EXPECT_EQ(check_signatures(verify("plain.strec"), trusted).state, SignatureState::not_signed);
+}
+
+} // namespace
+} // namespace shelltrail::trust
+
+namespace shelltrail::trust {
+namespace {
+
+sys::LoginRecord login(std::string user, std::string line, std::int64_t from_s, std::int64_t to_s)
+{
+  sys::LoginRecord record;
+  record.user = std::move(user);
+  record.line = std::move(line);
+  record.host = "192.0.2.7";
+  record.login_unix_ns = from_s * 1000000000;
+  record.logout_unix_ns = to_s * 1000000000;
+  return record;
+}
+
+TEST(LoginAudit, ALoginIsRecordedByTheSameUsersRecordingOnItsTerminalInItsTime)
+{
+  const std::vector<sys::LoginRecord> logins = {
+      login("alice", "pts/3", 1000, 1100), // recorded
+      login("bob", "pts/4", 1000, 1100),   // alice's recording on pts/4 is not his
+      login("alice", "pts/3", 2000, 2100), // the one recording is used once only
+      login("carol", "pts/5", 3000, 3100), // her recording came from another address
+  };
+  const std::vector<RecordedSession> recordings = {
+      {"s1", "alice", "/dev/pts/3", "192.0.2.7", 1000'500'000'000},
+      {"s2", "alice", "/dev/pts/4", "192.0.2.7", 1000'500'000'000},
+      {"s3", "carol", "/dev/pts/5", "198.51.100.1", 3001'000'000'000},
+      {"s4", "alice", "/dev/pts/3", "", 5000'000'000'000}, // long after every login
+  };
+  const auto audited = match_logins(logins, recordings);
+  ASSERT_EQ(audited.size(), 4U);
+  EXPECT_EQ(audited[0].session_id, std::optional<std::string>("s1"));
+  EXPECT_FALSE(audited[1].session_id);
+  EXPECT_FALSE(audited[2].session_id);
+  EXPECT_FALSE(audited[3].session_id);
+
+  // Still logged in: any later recording on the terminal counts.
+  std::vector<sys::LoginRecord> open = {login("alice", "pts/3", 4000, 0)};
+  open[0].logout_unix_ns.reset();
+  EXPECT_EQ(match_logins(open, recordings)[0].session_id, std::optional<std::string>("s4"));
 }
 
 } // namespace
