@@ -5,9 +5,7 @@
 #include "util/file.hpp"
 
 #include <fmt/core.h>
-#include <openssl/bio.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include <fcntl.h>
 #include <sodium.h>
@@ -126,26 +124,27 @@ util::Result<void> write_new_file(const std::string& path, std::string_view text
   return util::sync_data(fd);
 }
 
-struct PkeyDeleter
+std::string base64(std::span<const std::byte> bytes)
 {
-  void operator()(EVP_PKEY* key) const
-  {
-    EVP_PKEY_free(key);
-  }
-};
-struct BioDeleter
-{
-  void operator()(BIO* bio) const
-  {
-    BIO_free(bio);
-  }
-};
+  std::string text(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  text.resize(static_cast<std::size_t>(n));
+  return text;
+}
 
-std::string bio_text(BIO* bio)
+template <std::size_t N>
+util::Bytes der_with_key(const std::array<unsigned char, N>& prefix,
+                         const std::array<std::byte, 32>& key)
 {
-  char* data = nullptr;
-  const long size = BIO_get_mem_data(bio, &data);
-  return std::string(data, static_cast<std::size_t>(std::max(size, 0L)));
+  util::Bytes der;
+  der.reserve(N + key.size());
+  for (const unsigned char c : prefix) {
+    der.push_back(std::byte{c});
+  }
+  der.insert(der.end(), key.begin(), key.end());
+  return der;
 }
 
 } // namespace
@@ -215,18 +214,8 @@ util::Result<PublicKey> load_public_key(const std::string& path)
 
 std::string public_key_pem(const PublicKey& key)
 {
-  util::Bytes der;
-  der.reserve(k_public_prefix.size() + key.bytes.size());
-  for (const unsigned char c : k_public_prefix) {
-    der.push_back(std::byte{c});
-  }
-  der.insert(der.end(), key.bytes.begin(), key.bytes.end());
-  std::string base64(4 * ((der.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(base64.data()),
-                                reinterpret_cast<const unsigned char*>(der.data()),
-                                static_cast<int>(der.size()));
-  base64.resize(static_cast<std::size_t>(n));
-  return fmt::format("-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n", base64);
+  return fmt::format("-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+                     base64(der_with_key(k_public_prefix, key.bytes)));
 }
 
 std::string short_key_id(const format::KeyId& id)
@@ -236,13 +225,9 @@ std::string short_key_id(const format::KeyId& id)
 
 util::Result<SigningKey> generate_signing_key(const std::string& path)
 {
-  const std::unique_ptr<EVP_PKEY, PkeyDeleter> pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
-  const std::unique_ptr<BIO, BioDeleter> bio(BIO_new(BIO_s_mem()));
-  if (!pkey || !bio ||
-      PEM_write_bio_PrivateKey(bio.get(), pkey.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
-    return util::fail(util::Error(util::ErrorKind::io, "OpenSSL could not make an Ed25519 key"));
+  if (sodium_init() < 0) {
+    return util::fail(util::Error(util::ErrorKind::io, "no randomness for a new key (libsodium)"));
   }
-  std::string private_pem = bio_text(bio.get());
   const std::string public_path = public_key_path(path);
   // Neither file may exist: a key is never replaced, and no half pair is left behind.
   for (const std::string& file : {path, public_path}) {
@@ -255,8 +240,16 @@ util::Result<SigningKey> generate_signing_key(const std::string& path)
                                                 file)));
     }
   }
-  ST_TRY(write_new_file(path, private_pem, 0600));
-  sodium_memzero(private_pem.data(), private_pem.size());
+  Ed25519Seed seed{};
+  randombytes_buf(seed.data(), seed.size());
+  util::Bytes der = der_with_key(k_private_prefix, seed);
+  std::string pem =
+      fmt::format("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", base64(der));
+  sodium_memzero(seed.data(), seed.size());
+  sodium_memzero(der.data(), der.size());
+  auto written = write_new_file(path, pem, 0600);
+  sodium_memzero(pem.data(), pem.size());
+  ST_TRY(written);
   ST_TRY_ASSIGN(SigningKey key, load_signing_key(path));
   ST_TRY(write_new_file(public_path, public_key_pem(key.public_key), 0644));
   return key;

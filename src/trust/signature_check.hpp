@@ -34,7 +34,7 @@ struct SignatureVerdict
   std::size_t valid_signatures = 0;
 };
 
-// Ed25519 verification through OpenSSL.
+// Ed25519 (RFC 8032) verification; the tests check it against OpenSSL's.
 bool verify_signature(const PublicKey& key,
                       std::span<const std::byte> message,
                       const format::SignatureBytes& signature);

@@ -2,7 +2,8 @@
 // Signer: the recorder's half of tamper evidence. Signs chain heads with the jump box's Ed25519
 // key through libsodium, whose signing needs no start-up and no heap: OpenSSL 3 can only sign
 // Ed25519 through EVP, whose provider start-up costs each session about 1.8 MB of resident
-// memory (docs/trust.md). The signatures are plain RFC 8032 ones; OpenSSL verifies them.
+// memory (docs/trust.md). The signatures are plain RFC 8032 ones; the tests verify them with
+// OpenSSL.
 
 #include "format/signature.hpp"
 
