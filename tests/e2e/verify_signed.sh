@@ -68,6 +68,12 @@ openssl pkey -in other.key -pubout >other.pub
 expect_exit 4 "$SHELLTRAIL" verify --key other.pub "$SIGNED"
 expect_grep 'signed by an unknown key SHA256:[0-9a-f]{16} at chunk' "$ST_WORK/out"
 expect_exit 0 "$SHELLTRAIL" verify --key openssl.pub "$SIGNED"
+# A key made by OpenSSL signs too, and only its public half verifies the result.
+chmod 600 other.key
+echo x | SHELLTRAIL_SIGNING_KEY=$ST_WORK/other.key "$SHELLTRAIL" record -q --set spool="$ST_WORK/other-spool" -- cat >/dev/null
+expect_exit 0 "$SHELLTRAIL" verify --spool "$ST_WORK/other-spool" --key other.pub --all
+expect_grep ': ok \(signed by key ' "$ST_WORK/out"
+expect_exit 4 "$SHELLTRAIL" verify --spool "$ST_WORK/other-spool" --key openssl.pub --all
 cp "$SIGNED" changed.strec
 size=$(stat -c %s changed.strec)
 printf '\x55' | dd of=changed.strec bs=1 seek=$((size / 2)) conv=notrunc status=none
