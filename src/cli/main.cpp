@@ -4,6 +4,7 @@
 
 #include "cli/command.hpp"
 #include "cli/record_settings.hpp"
+#include "sys/privileges.hpp"
 
 #include <fmt/core.h>
 
@@ -70,6 +71,14 @@ int run_main(int argc, char** argv)
 {
   if (argc > 0 && is_session_entry(argv[0])) {
     return run_session_entry(argc, argv);
+  }
+  // Installed setuid for the recorder's sake: nothing else may run with the account's rights
+  // (an operator could otherwise play or delete anyone's recordings).
+  if (sys::setuid_ids()) {
+    if (auto dropped = sys::drop_to_real_ids(); !dropped) {
+      print_error(dropped.error());
+      return k_exit_unreadable;
+    }
   }
   CLI::App app("shelltrail: records every terminal session on an SSH jump box, attributed and "
                "tamper-evident, and replays and searches them.",

@@ -65,6 +65,12 @@ util::Result<RecordSetup> load_recorder_settings(config::Mode mode,
   s.spool = config.spool;
   s.sharing = mode == config::Mode::system ? recorder::SpoolSharing::system
                                            : recorder::SpoolSharing::personal;
+  if (mode == config::Mode::system) {
+    s.setuid = sys::setuid_ids();
+    if (s.setuid) {
+      s.sharing = recorder::SpoolSharing::owned; // the account's spool, the account's files
+    }
+  }
   s.shell = config.shell;
   s.notice = config.notice;
   s.record_input = config.record_input;

@@ -9,6 +9,7 @@
 #include "recorder/redactor.hpp"
 #include "sys/clock_state.hpp"
 #include "sys/identity.hpp"
+#include "sys/privileges.hpp"
 #include "sys/pty.hpp"
 #include "sys/terminal.hpp"
 #include "util/time.hpp"
@@ -248,6 +249,9 @@ util::Result<SessionResult> run_session(const SessionRequest& request,
     // Fail-open: the session runs as if the recorder were not there.
     sys::SpawnSpec spec = spawn_spec(request, shell, session_id);
     spec.stdio = {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO};
+    if (settings.setuid) {
+      spec.uid = settings.setuid->user;
+    }
     ST_TRY_ASSIGN(sys::ChildProcess child, sys::ChildProcess::spawn(spec));
     SessionResult unrecorded;
     unrecorded.status = child.wait();
@@ -282,12 +286,27 @@ util::Result<SessionResult> run_session(const SessionRequest& request,
     return util::fail(std::move(error));
   };
 
+  // The setuid recorder: the shell runs as the operator, and once it has started the recorder
+  // keeps no trace of the operator's uid (sys/privileges.hpp).
+  const auto drop_operator = [&]() -> util::Result<void> {
+    return settings.setuid ? sys::become_account(*settings.setuid) : util::Result<void>();
+  };
   SessionOutcome outcome;
   sys::SpawnSpec spec = spawn_spec(request, shell, session_id);
+  if (settings.setuid) {
+    spec.uid = settings.setuid->user;
+  }
   if (interactive) {
-    // The child's terminal gets the user's modes and size.
+    // The child's terminal gets the user's modes and size, and belongs to the user.
     ST_TRY_ASSIGN(sys::TerminalModeGuard raw, sys::TerminalModeGuard::make_raw(STDIN_FILENO));
-    ST_TRY_ASSIGN(sys::Pty pty, sys::Pty::open(raw.saved(), facts.size));
+    ST_TRY_ASSIGN(sys::Pty pty, [&]() -> util::Result<sys::Pty> {
+      std::optional<sys::EffectiveUser> as_operator;
+      if (settings.setuid) {
+        ST_TRY_ASSIGN(sys::EffectiveUser user, sys::EffectiveUser::assume(*settings.setuid));
+        as_operator.emplace(std::move(user));
+      }
+      return sys::Pty::open(raw.saved(), facts.size);
+    }());
     util::Fd follower = pty.take_follower();
     spec.terminal = follower.get();
     if (!settings.notice.empty()) {
@@ -304,6 +323,10 @@ util::Result<SessionResult> run_session(const SessionRequest& request,
     if (!child) {
       raw.restore();
       return spawn_failed(std::move(child).error());
+    }
+    if (auto dropped = drop_operator(); !dropped) {
+      raw.restore();
+      return spawn_failed(std::move(dropped).error()); // the child is killed on the way out
     }
     context.child = &*child;
     ST_TRY_ASSIGN(Relay relay,
@@ -323,6 +346,9 @@ util::Result<SessionResult> run_session(const SessionRequest& request,
     (void)stderr_pipe.write.close();
     if (!child) {
       return spawn_failed(std::move(child).error());
+    }
+    if (auto dropped = drop_operator(); !dropped) {
+      return spawn_failed(std::move(dropped).error());
     }
     context.child = &*child;
     PipeEndpoints ends;

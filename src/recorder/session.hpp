@@ -7,6 +7,7 @@
 #include "recorder/relay.hpp"
 #include "recorder/spool.hpp"
 #include "sys/child_process.hpp"
+#include "sys/privileges.hpp"
 
 #include <chrono>
 #include <functional>
@@ -45,6 +46,8 @@ struct RecorderSettings
   int live_compression_level = 1;
   std::chrono::milliseconds clock_check_interval{1000};
   std::chrono::milliseconds clock_step_threshold{1000};
+  // Set when the recorder runs setuid to its account (privilege separation, system mode).
+  std::optional<sys::SetuidIds> setuid;
   // Tamper evidence: the key (empty: none) and how often the chain head is signed.
   std::string signing_key;
   std::chrono::milliseconds checkpoint_interval{30000};

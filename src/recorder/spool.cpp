@@ -31,6 +31,33 @@ util::Result<RecordingFile> create_recording_file(const std::string& spool,
       "{}/{:04}/{:02}/{:02}", spool, date.tm_year + 1900, date.tm_mon + 1, date.tm_mday);
   if (sharing == SpoolSharing::personal) {
     ST_TRY(util::make_directories(day, 0700));
+  } else if (sharing == SpoolSharing::owned) {
+    // Nothing on the way may be the operator's to swap: the spool is the account's (lstat: not
+    // a symlink), and the day directories are created, or must already be, the account's.
+    const auto owned = [](const std::string& dir) -> util::Result<void> {
+      struct stat st
+      {};
+      if (::lstat(dir.c_str(), &st) != 0) {
+        return util::fail(util::Error::from_errno(errno, "spool " + dir)
+                              .with_context("the system spool is missing; run `shelltrail setup`"));
+      }
+      if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 022) != 0) {
+        return util::fail(util::ErrorKind::permission,
+                          "{} must be a directory of the recorder's account (uid {}), writable "
+                          "by it alone; run `shelltrail setup`",
+                          dir,
+                          ::geteuid());
+      }
+      return {};
+    };
+    ST_TRY(owned(spool));
+    for (const std::string& dir :
+         {day.substr(0, spool.size() + 5), day.substr(0, spool.size() + 8), day}) {
+      if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+        return util::fail(util::Error::from_errno(errno, "creating " + dir));
+      }
+      ST_TRY(owned(dir));
+    }
   } else {
     // The spool itself is the administrator's (shelltrail setup); the day directories are
     // shared by every recorded account.

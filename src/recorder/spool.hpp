@@ -12,7 +12,10 @@
 
 namespace shelltrail::recorder {
 
-enum class SpoolSharing { personal, system };
+// personal: the user's own spool; system: shared by every recorded account (mode 1733 day
+// directories, each recording its writer's); owned: the setuid recorder's account owns the spool
+// and everything in it (privilege separation).
+enum class SpoolSharing { personal, system, owned };
 
 struct RecordingFile
 {

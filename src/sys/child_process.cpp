@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -69,6 +70,11 @@ exec_child(const SpawnSpec& spec, char* const* argv, char* const* envp, int erro
         (void)::close(fd);
       }
     }
+  }
+  // The raw system call: glibc's setresuid would also change the other threads of the process
+  // whose memory a vfork child borrows. Before chdir, so that the directory is checked as them.
+  if (spec.uid && syscall(SYS_setresuid, *spec.uid, *spec.uid, *spec.uid) != 0) {
+    die(errno);
   }
   if (!spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0) {
     die(errno);

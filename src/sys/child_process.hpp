@@ -38,6 +38,8 @@ struct SpawnSpec
   // three descriptors for 0, 1 and 2 (pipes).
   int terminal = -1;
   std::array<int, 3> stdio = {-1, -1, -1};
+  // Set as real, effective and saved uid before exec (the setuid recorder's operator).
+  std::optional<uid_t> uid;
 };
 
 // Starts `spec` detached from us (double fork: reparented to init, never our zombie), for work
