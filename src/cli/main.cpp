@@ -8,6 +8,8 @@
 
 #include <fmt/core.h>
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -70,6 +72,15 @@ bool is_session_entry(const char* argv0)
 int run_main(int argc, char** argv)
 {
   if (argc > 0 && is_session_entry(argv[0])) {
+    if (sys::setuid_ids()) {
+      // Started setuid by the operator, who chose our descriptors: a closed 0, 1 or 2 would make
+      // the next file we open (the recording) stand in for it.
+      for (int fd = 0; fd <= 2; ++fd) {
+        if (::fcntl(fd, F_GETFD) < 0 && ::open("/dev/null", O_RDWR) != fd) {
+          return k_exit_unreadable;
+        }
+      }
+    }
     return run_session_entry(argc, argv);
   }
   // Installed setuid for the recorder's sake: nothing else may run with the account's rights

@@ -35,6 +35,8 @@ constexpr int k_exit_recorder_failed = 125;
 constexpr int k_exit_cannot_execute = 126;
 constexpr int k_exit_not_found = 127;
 
+constexpr const char* k_sftp_server = "/usr/lib/openssh/sftp-server"; // Debian's openssh-server
+
 // Ends the recorder the way the child ended: the same exit code, or the same signal.
 [[noreturn]] void exit_like(const sys::ExitStatus& status)
 {
@@ -178,6 +180,12 @@ int run_session_entry(int argc, char** argv)
     request.command = original;
   } else if (argc >= 3 && std::string_view(argv[1]) == "-c") {
     request.command = argv[2];
+  }
+  // sftp (and scp, which speaks sftp since OpenSSH 9) arrives as the subsystem's command. It
+  // runs recorded like any command without a terminal (the transfer limit applies), through
+  // the sftp server program: `internal-sftp` exists only inside sshd.
+  if (request.command == "internal-sftp") {
+    request.command = k_sftp_server;
   }
   request.login_shell = request.command.empty();
   return run_recorded(config::Mode::system, request, {}, true);

@@ -1,5 +1,7 @@
 #include "cli/record_settings.hpp"
 
+#include "sys/privileges.hpp"
+
 #include <fmt/core.h>
 
 #include <syslog.h>
@@ -55,6 +57,11 @@ util::Result<RecordSetup> load_recorder_settings(config::Mode mode,
   options.command_line = set;
   if (const auto path = system_config_override()) {
     options.system_file = *path;
+  }
+  if (mode == config::Mode::system && sys::setuid_ids()) {
+    // A setuid recorder takes its policy from the root-owned file alone: the operator sets the
+    // environment, so no SHELLTRAIL_* variable counts, not even the harmless ones.
+    options.getenv = [](const char*) { return std::optional<std::string>(); };
   }
   ST_TRY_ASSIGN(const config::Config config, config::load_config(options));
   RecordSetup setup;

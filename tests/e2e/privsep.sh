@@ -83,6 +83,20 @@ expect_exit 0 "$SHELLTRAIL" show --json "$REC"
 expect_grep "\"user\": *\"$ST_USER_OPS\"" "$ST_WORK/out"
 expect_grep '\[ops\]\$ exit 3' <("$SHELLTRAIL" export -f text "$REC")
 
+# ---- sftp (and scp) go through the recorder too, as the operator ------------------------------------
+seq 1 2000 >payload.txt
+chmod 0644 payload.txt
+printf 'put %s up.txt\nls -l up.txt\n' "$ST_WORK/payload.txt" >batch
+sftp -F /dev/null -P "$SSHD_JUMP_PORT" -i "$ST_KEY_OPS" -o IdentitiesOnly=yes -o BatchMode=yes \
+  -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -b batch \
+  "$ST_USER_OPS@127.0.0.1" >sftp.out 2>&1 || { cat sftp.out >&2; fail "sftp through the recorder failed"; }
+cmp payload.txt "$ST_HOME_OPS/up.txt" || fail "the file sent by sftp differs"
+[ "$(stat -c %U "$ST_HOME_OPS/up.txt")" = "$ST_USER_OPS" ] || fail "sftp did not run as the operator"
+SFTP_REC=$(find "$SPOOL" -name '*.strec' ! -path "$REC")
+[ -n "$SFTP_REC" ] || fail "the sftp session was not recorded"
+expect_exit 0 "$SHELLTRAIL" show --json "$SFTP_REC"
+expect_grep '"command": *"/usr/lib/openssh/sftp-server"' "$ST_WORK/out"
+
 # ---- the setuid binary gives nobody else the account's rights ----------------------------------------
 expect_exit 3 runuser -u "$ST_USER_OPS" -- "$ST_WORK/bin/shelltrail" verify "$REC"
 expect_grep 'Permission denied' "$ST_WORK/err"
