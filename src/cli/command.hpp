@@ -40,6 +40,8 @@ Run add_timeline(CLI::App& app);
 Run add_report(CLI::App& app);
 Run add_key(CLI::App& app);
 Run add_audit_logins(CLI::App& app);
+Run add_setup(CLI::App& app);
+Run add_doctor(CLI::App& app);
 
 // The signing_key option of the system or the personal configuration.
 util::Result<std::string> configured_signing_key(bool system);

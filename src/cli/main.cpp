@@ -133,6 +133,8 @@ int run_main(int argc, char** argv)
       {"report", add_report},
       {"key", add_key},
       {"audit-logins", add_audit_logins},
+      {"setup", add_setup},
+      {"doctor", add_doctor},
   };
   const std::string_view first = argc > 1 ? std::string_view(argv[1]) : std::string_view();
   const bool named = std::any_of(
