@@ -195,6 +195,23 @@ void check_sshd(Report& report, const DoctorOptions& options)
                  "sudo shelltrail setup --write, then systemctl reload ssh");
     }
   }
+  // Only sftp is known to run through the recorder (as sftp-server, recorded); any other
+  // subsystem is a program sshd starts on request that nobody here has looked at.
+  bool extra_subsystem = false;
+  const auto subsystems = settings->equal_range("subsystem");
+  for (auto it = subsystems.first; it != subsystems.second; ++it) {
+    const std::string name = it->second.substr(0, it->second.find(' '));
+    if (name != "sftp") {
+      extra_subsystem = true;
+      report.row(Level::fail,
+                 "sshd Subsystem",
+                 fmt::format("an extra subsystem: {}", it->second),
+                 "remove `Subsystem " + name + "` from the sshd configuration");
+    }
+  }
+  if (!extra_subsystem) {
+    report.row(Level::pass, "sshd Subsystem", "sftp only (run through the recorder)");
+  }
   // A command= key option is overridden by ForceCommand, but says someone meant a way around.
   const auto files = settings->equal_range("authorizedkeysfile");
   for (const std::string& member : group_members(box.group)) {

@@ -207,6 +207,7 @@ int run_verify(VerifyOptions options)
                            {"valid_signatures", signatures.valid_signatures}};
       if (signatures.signed_through) {
         line["signature"]["signed_through_chunk"] = *signatures.signed_through;
+        line["signature"]["signed_head"] = util::to_hex(*signatures.signed_head);
       }
       if (signatures.key) {
         line["signature"]["key_id"] = util::to_hex(*signatures.key);

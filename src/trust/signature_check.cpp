@@ -52,6 +52,7 @@ SignatureVerdict check_signatures(const format::VerifyReport& report,
     verdict.key = head.signature->key_id;
   }
   verdict.signed_through = last_valid->seq - 1;
+  verdict.signed_head = last_valid->head;
   // Whole: the last signature comes right before the trailer (the last chunk) and after the end
   // event, so nothing of the session is outside it.
   const bool whole = report.verdict == format::Verdict::ok && report.stats.chunk_count >= 2 &&

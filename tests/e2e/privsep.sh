@@ -2,8 +2,10 @@
 # Privilege separation through a real sshd: the session entry point is installed setuid to the
 # `shelltrail` account (as docs/trust.md says to). An operator who logs in gets a shell running
 # as themselves on a terminal they own, while the recorder above it runs with every uid set to
-# the account: the operator cannot signal it, read its environment, list the spool or read the
-# recording; the recording is the account's and signed with a key only the account can read.
+# the account: the operator cannot signal it (kill -9 included), ptrace it, read its memory or
+# environment, list the spool, or read, append to, truncate, rename or delete the recording of
+# their own session; the recording is complete afterwards and signed with a key only the account
+# can read.
 # Every other command of the setuid binary runs with the caller's own rights.
 # Needs root (CI runs as root); uses /etc/shelltrail/shelltrail.toml, since a setuid recorder
 # takes its configuration from there only, so it refuses to run where that file already exists.
@@ -63,6 +65,13 @@ st_pty_run --timeout 20 --output session.screen --strip-cr \
   --send 'kill -KILL $PPID 2>/dev/null; echo "killed=$?"\r' --expect 'killed=[0-9]+\r\n' \
   --send 'cat /proc/$PPID/environ >/dev/null 2>&1; echo "environ=$?"\r' --expect 'environ=[0-9]+\r\n' \
   --send "ls $SPOOL >/dev/null 2>&1; echo \"spool=\$?\"\\r" --expect 'spool=[0-9]+\r\n' \
+  --send 'python3 -c "import ctypes; print(\x27ptrace=%d\x27 % ctypes.CDLL(None).ptrace(16, $PPID, 0, 0))"\r' \
+  --expect 'ptrace=-?[0-9]+\r\n' \
+  --send 'head -c 1 /proc/$PPID/mem >/dev/null 2>&1; echo "mem=$?"\r' --expect 'mem=[0-9]+\r\n' \
+  --send "R=$SPOOL/\$(date -u +%Y/%m/%d)/\$SHELLTRAIL_SESSION.strec; echo sid=\$SHELLTRAIL_SESSION\\r" \
+  --expect 'sid=[0-9a-f-]+\r\n' \
+  --send 'cat "$R" >/dev/null 2>&1; a=$?; echo x >>"$R" 2>/dev/null; b=$?; truncate -s 0 "$R" 2>/dev/null; c=$?; mv "$R" "$R.x" 2>/dev/null; d=$?; rm -f "$R" 2>/dev/null; e=$?; echo "files=$a$b$c$d$e"\r' \
+  --expect 'files=[0-9]+\r\n' \
   --send 'exit 3\r' -- "${SSH_CMD[@]}" || rc=$?
 [ "${rc:-0}" = 3 ] || { cat session.screen >&2; fail "the session ended with ${rc:-0}, expected 3"; }
 expect_grep "me=$ST_UID_OPS tty=$ST_USER_OPS\$" session.screen
@@ -71,11 +80,15 @@ expect_grep "kill=1$" session.screen
 expect_grep "killed=1$" session.screen
 expect_grep "environ=1$" session.screen
 expect_grep "spool=[12]$" session.screen
+expect_grep "ptrace=-1$" session.screen
+expect_grep "mem=1$" session.screen
+expect_grep "files=11111$" session.screen # read, append, truncate, rename, delete
 
 # ---- what was left behind --------------------------------------------------------------------------
 REC=$(find "$SPOOL" -name '*.strec')
 [ "$(printf '%s\n' "$REC" | wc -l)" = 1 ] || fail "expected one recording: $REC"
 [ "$(stat -c '%U %a' "$REC")" = "shelltrail 600" ] || fail "the recording is $(stat -c '%U %a' "$REC")"
+expect_grep "sid=$(basename "$REC" .strec)$" session.screen # the file the operator tried
 [ "$(stat -c '%U %a' "$(dirname "$REC")")" = "shelltrail 700" ] || fail "its directory is not the account's alone"
 expect_exit 0 "$SHELLTRAIL" verify --key keys/signing.pub "$REC"
 expect_grep ': ok \(signed by key ' "$ST_WORK/out"

@@ -57,16 +57,17 @@ expect_exit 0 "$SHELLTRAIL" doctor --root "$ROOT" --group "$ST_GROUP_OPS" --sshd
 cp "$ST_WORK/out" doctor1.out
 for check in account recorder configuration spool 'signing key' 'public key' 'sshd ForceCommand' \
   'sshd ExposeAuthInfo' 'sshd AllowTcpForwarding' 'sshd X11Forwarding' 'sshd PermitTunnel' \
-  'sshd AllowAgentForwarding' 'sshd PermitUserRC' 'sshd AllowStreamLocalForwarding' index; do
+  'sshd AllowAgentForwarding' 'sshd PermitUserRC' 'sshd AllowStreamLocalForwarding' \
+  'sshd Subsystem' index; do
   expect_grep "^PASS +$check " doctor1.out
 done
 expect_grep "^PASS +sshd ForceCommand +$ROOT/usr/local/lib/shelltrail/shelltrail-session for $ST_USER_OP" doctor1.out
 expect_grep '^(PASS|WARN) +clock ' doctor1.out
 grep -q '^FAIL' doctor1.out && fail "doctor fails on a fresh setup"
 
-# Ways around it: no block for the group (forwarding allowed, no ForceCommand); a recorder that
-# is not setuid; a key with command= in authorized_keys.
-printf 'HostKey %s\nAllowTcpForwarding yes\n' "$ST_WORK/host_key" >open_sshd_config
+# Ways around it: no block for the group (forwarding allowed, no ForceCommand), an extra
+# subsystem; a recorder that is not setuid; a key with command= in authorized_keys.
+printf 'HostKey %s\nAllowTcpForwarding yes\nSubsystem backup /usr/bin/tar\n' "$ST_WORK/host_key" >open_sshd_config
 chmod 0755 "$ROOT/usr/local/lib/shelltrail/shelltrail-session"
 install -d -m 0700 -o "$ST_USER_OP" "$ST_HOME_OP/.ssh"
 echo 'command="/bin/bash" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB1t5Y6Wk0rC1ZKQ6o2JQ0qo6ZcX3m6J0m8o0m8o0m8o x' \
@@ -78,4 +79,5 @@ expect_grep '^FAIL +sshd ForceCommand +(\(unset\)|none) for ' doctor2.out
 expect_grep '^FAIL +sshd AllowTcpForwarding +yes for .*expected no' doctor2.out
 expect_grep 'fix: sudo shelltrail setup --write, then systemctl reload ssh' doctor2.out
 expect_grep '^WARN +authorized_keys .*command=' doctor2.out
+expect_grep '^FAIL +sshd Subsystem +an extra subsystem: backup /usr/bin/tar' doctor2.out
 echo "setup_doctor: ok"
