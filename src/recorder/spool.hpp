@@ -2,7 +2,8 @@
 // Where recordings go: <spool>/<yyyy>/<mm>/<dd>/<session-id>.strec, by the session's UTC start
 // date. Personal spools are private to their owner (0700); a system spool shared by every
 // recorded account has day directories that anyone may add to but nobody may list (1733, as
-// /tmp but without read), and each recording is 0600 to the account that wrote it.
+// /tmp but without read), and each recording is 0600 to the account that wrote it; the spool of
+// the setuid recorder is its account's alone (0700 throughout).
 
 #include "util/error.hpp"
 #include "util/fd.hpp"
