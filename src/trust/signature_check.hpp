@@ -30,7 +30,7 @@ struct SignatureVerdict
   std::optional<std::uint64_t> signed_through;
   // invalid, unknown_key: the signature chunk concerned.
   std::uint64_t chunk = 0;
-  std::optional<format::KeyId> key; // the key of the last valid (or the unknown) signature
+  std::optional<format::KeyId> key;        // the key of the last valid (or the unknown) signature
   std::optional<format::Hash> signed_head; // what the last valid signature signs
   std::size_t valid_signatures = 0;
 };
