@@ -26,6 +26,7 @@ struct AuditOptions
   std::string since;
   std::string wtmp = "/var/log/wtmp";
   std::string spool;
+  std::string user;
   bool personal = false;
   bool all = false;
   bool json = false;
@@ -74,7 +75,8 @@ int run_audit(const AuditOptions& options)
     const bool reaches = login.logout_unix_ns
                              ? *login.logout_unix_ns >= *since
                              : login.pid > 0 && (::kill(login.pid, 0) == 0 || errno == EPERM);
-    if (login.login_unix_ns >= *since || reaches) {
+    if ((login.login_unix_ns >= *since || reaches) &&
+        (options.user.empty() || login.user == options.user)) {
       window.push_back(login);
     }
   }
@@ -145,6 +147,7 @@ Run add_audit_logins(CLI::App& app)
   cmd->add_option("--since", options->since, "Logins at or after this time (2h, yesterday, ...)")
       ->required();
   cmd->add_option("--wtmp", options->wtmp, "The login records (default /var/log/wtmp)");
+  cmd->add_option("--user", options->user, "Only this user's logins");
   cmd->add_option("--spool", options->spool, "The recordings (default: the system spool)");
   cmd->add_flag("--personal", options->personal, "Look in the personal spool instead");
   cmd->add_flag("--all", options->all, "List recorded logins too, with their session id");

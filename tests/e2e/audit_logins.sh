@@ -3,7 +3,7 @@
 # (ForceCommand: recorded), then through a second sshd port without ForceCommand (the way
 # around). `audit-logins --since` must name the second login and only it (exit 1), list both
 # with --all (the first with its session id), and agree in --json. sshd writes wtmp for sessions
-# with a terminal, so both log in with ssh -tt.
+# with a terminal, so both log in with ssh -tt. (--user: other tests may log in meanwhile.)
 # shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 # shellcheck source=lib/sshd.sh
@@ -38,16 +38,16 @@ RECORDING=$(find "$SPOOL" -name '*.strec')
 [ "$(printf '%s\n' "$RECORDING" | wc -l)" = 1 ] || fail "expected one recording: $RECORDING"
 ID=$(basename "$RECORDING" .strec)
 
-expect_exit 1 "$SHELLTRAIL" audit-logins --since "$since" --spool "$SPOOL"
+expect_exit 1 "$SHELLTRAIL" audit-logins --since "$since" --spool "$SPOOL" --user "$ST_USER_AUD"
 expect_lines 2 "$ST_WORK/out" # the heading and the one login around the recorder
 expect_grep "^[0-9T:-]+Z +$ST_USER_AUD +127\.0\.0\.1 +pts/[0-9]+ +[0-9T:-]+Z +NONE \(not recorded\)$" "$ST_WORK/out"
 expect_grep '2 SSH logins since .*: 1 recorded, 1 without a recording' "$ST_WORK/err"
 
-expect_exit 1 "$SHELLTRAIL" audit-logins --since "$since" --spool "$SPOOL" --all
+expect_exit 1 "$SHELLTRAIL" audit-logins --since "$since" --spool "$SPOOL" --user "$ST_USER_AUD" --all
 expect_lines 3 "$ST_WORK/out"
 expect_grep "$ST_USER_AUD +127\.0\.0\.1 +pts/[0-9]+ +[0-9T:-]+Z +$ID$" "$ST_WORK/out"
 
-expect_exit 1 "$SHELLTRAIL" audit-logins --since "$since" --spool "$SPOOL" --all --json
+expect_exit 1 "$SHELLTRAIL" audit-logins --since "$since" --spool "$SPOOL" --user "$ST_USER_AUD" --all --json
 "$ST_PYTHON" - "$ST_WORK/out" "$ID" <<'PY' || fail "audit-logins --json"
 import json, sys
 rows = json.load(open(sys.argv[1]))
@@ -59,7 +59,7 @@ assert all(r["from"] == "127.0.0.1" and r["logout"] for r in rows), rows
 PY
 
 # Once the bypass is closed (the whole group recorded), nothing is left over: a window after it.
-expect_exit 0 "$SHELLTRAIL" audit-logins --since "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" --spool "$SPOOL"
+expect_exit 0 "$SHELLTRAIL" audit-logins --since "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" --spool "$SPOOL" --user "$ST_USER_AUD"
 expect_exit 3 "$SHELLTRAIL" audit-logins --since 1h --wtmp "$ST_WORK/no-such-wtmp" --spool "$SPOOL"
 expect_grep 'error: reading the login records: .*no-such-wtmp' "$ST_WORK/err"
 echo "audit_logins: ok"
