@@ -1,11 +1,13 @@
-// shelltrail audit-logins --since T: every SSH login on this box (from wtmp) that has no
-// recording in the spool — the sessions that got around the recorder. Looks in the system spool
-// unless told otherwise.
+// shelltrail audit-logins --since T: every SSH login on this box (from wtmp and, where there is
+// one, sshd's entries in the journal) that has no recording in the spool — the sessions that got
+// around the recorder. Looks in the system spool unless told otherwise.
 
 #include "cli/command.hpp"
+#include "cli/jump_box.hpp"
 #include "cli/spool_lookup.hpp"
 #include "format/summary.hpp"
 #include "sys/login_records.hpp"
+#include "util/file.hpp"
 #include "util/time.hpp"
 #include "util/time_spec.hpp"
 
@@ -14,9 +16,12 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <csignal>
 #include <memory>
+#include <sstream>
 
 namespace shelltrail::cli {
 namespace {
@@ -27,6 +32,8 @@ struct AuditOptions
   std::string wtmp = "/var/log/wtmp";
   std::string spool;
   std::string user;
+  std::string journal_json; // journalctl -o json output to read instead of asking journalctl
+  bool no_journal = false;
   bool personal = false;
   bool all = false;
   bool json = false;
@@ -45,11 +52,44 @@ int run_audit(const AuditOptions& options)
     print_error(since.error());
     return k_exit_usage;
   }
-  auto logins = sys::read_login_records(options.wtmp);
-  if (!logins) {
-    print_error(logins.error().with_context("reading the login records"));
+  auto wtmp = sys::read_login_records(options.wtmp);
+  if (!wtmp) {
+    print_error(wtmp.error().with_context("reading the login records"));
     return k_exit_unreadable;
   }
+  // sshd's "Accepted ... for USER from ADDR port PORT" lines: every login, with or without a
+  // terminal (wtmp has only the ones with one), where there is a journal to ask.
+  std::string journal_text;
+  if (!options.journal_json.empty()) {
+    auto text = util::read_file(options.journal_json);
+    if (!text) {
+      print_error(text.error());
+      return k_exit_unreadable;
+    }
+    journal_text = std::move(*text);
+  } else if (!options.no_journal && ::access("/usr/bin/journalctl", X_OK) == 0) {
+    auto text = run_tool({"/usr/bin/journalctl",
+                          "--no-pager",
+                          "-o",
+                          "json",
+                          "--since",
+                          fmt::format("@{}", *since / 1000000000),
+                          "_COMM=sshd"});
+    if (text) {
+      journal_text = std::move(*text);
+    } else {
+      print_warning("the journal could not be read, so wtmp only: " + text.error().message());
+    }
+  }
+  std::vector<sys::LoginRecord> journal;
+  std::istringstream lines(journal_text);
+  for (std::string line; std::getline(lines, line);) {
+    if (auto login = trust::parse_journal_login(line)) {
+      journal.push_back(std::move(*login));
+    }
+  }
+  const std::size_t from_journal = journal.size();
+  const std::vector<sys::LoginRecord> logins = trust::merge_logins(std::move(journal), *wtmp);
   SpoolChoice choice{options.spool, !options.personal};
   auto spool = spool_directory(choice);
   if (!spool) {
@@ -64,14 +104,22 @@ int run_audit(const AuditOptions& options)
       continue;
     }
     const format::Metadata& m = summary->metadata;
-    recordings.push_back(
-        {m.session_id, m.user, m.tty, m.ssh ? m.ssh->client_addr : std::string(), m.start_unix_ns});
+    trust::RecordedSession recorded;
+    recorded.session_id = m.session_id;
+    recorded.user = m.user;
+    recorded.tty = m.tty;
+    if (m.ssh) {
+      recorded.client_addr = m.ssh->client_addr;
+      recorded.client_port = m.ssh->client_port.value_or(0);
+    }
+    recorded.start_unix_ns = m.start_unix_ns;
+    recordings.push_back(std::move(recorded));
   }
   // Logins that began before the window count when they reach into it: ended inside it, or
   // still going (their sshd process is alive; wtmp keeps logins whose end was never written,
   // e.g. when sshd was killed, and those are not still going).
   std::vector<sys::LoginRecord> window;
-  for (const sys::LoginRecord& login : *logins) {
+  for (const sys::LoginRecord& login : logins) {
     const bool reaches = login.logout_unix_ns
                              ? *login.logout_unix_ns >= *since
                              : login.pid > 0 && (::kill(login.pid, 0) == 0 || errno == EPERM);
@@ -99,12 +147,14 @@ int run_audit(const AuditOptions& options)
       continue;
     }
     if (options.json) {
-      nlohmann::json item{{"login", util::to_rfc3339(login.login_unix_ns)},
-                          {"user", login.user},
-                          {"from", login.host},
-                          {"tty", login.line},
-                          {"pid", login.pid},
-                          {"recorded", entry.session_id.has_value()}};
+      nlohmann::json item{
+          {"login", util::to_rfc3339(login.login_unix_ns)},
+          {"user", login.user},
+          {"from", login.host},
+          {"port", login.port != 0 ? nlohmann::json(login.port) : nlohmann::json()},
+          {"tty", login.line.empty() ? nlohmann::json() : nlohmann::json(login.line)},
+          {"pid", login.pid},
+          {"recorded", entry.session_id.has_value()}};
       item["logout"] = login.logout_unix_ns
                            ? nlohmann::json(util::to_rfc3339(*login.logout_unix_ns))
                            : nlohmann::json(nullptr);
@@ -115,8 +165,9 @@ int run_audit(const AuditOptions& options)
       fmt::print("{:<21} {:<14} {:<20} {:<8} {:<21} {}\n",
                  seconds_text(login.login_unix_ns),
                  util::escape_bytes(login.user),
-                 util::escape_bytes(login.host),
-                 util::escape_bytes(login.line),
+                 util::escape_bytes(login.port != 0 ? fmt::format("{}:{}", login.host, login.port)
+                                                    : login.host),
+                 login.line.empty() ? std::string("-") : util::escape_bytes(login.line),
                  login.logout_unix_ns ? seconds_text(*login.logout_unix_ns) : "-",
                  entry.session_id ? *entry.session_id : "NONE (not recorded)");
     }
@@ -125,11 +176,13 @@ int run_audit(const AuditOptions& options)
     fmt::print("{}\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
   fmt::print(stderr,
-             "shelltrail: {} SSH logins since {} in {}: {} recorded, {} without a recording "
+             "shelltrail: {} SSH logins since {} in {}{}: {} recorded, {} without a recording "
              "(recordings in {})\n",
              audited.size(),
              seconds_text(*since),
              options.wtmp,
+             from_journal > 0 ? fmt::format(" and the journal ({} sshd logins)", from_journal)
+                              : std::string(),
              audited.size() - unrecorded,
              unrecorded,
              *spool);
@@ -148,11 +201,16 @@ Run add_audit_logins(CLI::App& app)
       ->required();
   cmd->add_option("--wtmp", options->wtmp, "The login records (default /var/log/wtmp)");
   cmd->add_option("--user", options->user, "Only this user's logins");
+  cmd->add_option("--journal-json",
+                  options->journal_json,
+                  "Read sshd's log from this `journalctl -o json` output instead of the journal");
+  cmd->add_flag("--no-journal", options->no_journal, "wtmp only");
   cmd->add_option("--spool", options->spool, "The recordings (default: the system spool)");
   cmd->add_flag("--personal", options->personal, "Look in the personal spool instead");
   cmd->add_flag("--all", options->all, "List recorded logins too, with their session id");
   cmd->add_flag("--json", options->json, "A JSON array");
-  cmd->footer("Only logins with a terminal are in wtmp (sshd writes none for `ssh host cmd`).\n"
+  cmd->footer("wtmp has the logins with a terminal; the journal (journalctl _COMM=sshd), where "
+              "there is one, has all of them, with the client's port.\n"
               "Exit status: 0 every login was recorded, 1 some were not, 3 wtmp unreadable, "
               "64 bad command line.");
   return [options] { return run_audit(*options); };

@@ -14,8 +14,9 @@ namespace shelltrail::sys {
 struct LoginRecord
 {
   std::string user;
-  std::string line; // "pts/3"
-  std::string host; // the client, as sshd wrote it (an address, or a name with UseDNS)
+  std::string line;       // "pts/3"
+  std::string host;       // the client, as sshd wrote it (an address, or a name with UseDNS)
+  std::uint16_t port = 0; // the client's port when known (from the journal), else 0
   std::int32_t pid = 0;
   std::int64_t login_unix_ns = 0;
   std::optional<std::int64_t> logout_unix_ns; // absent: still logged in, or the box went down

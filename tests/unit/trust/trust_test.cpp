@@ -322,10 +322,10 @@ TEST(LoginAudit, ALoginIsRecordedByTheSameUsersRecordingOnItsTerminalInItsTime)
       login("carol", "pts/5", 3000, 3100), // her recording came from another address
   };
   const std::vector<RecordedSession> recordings = {
-      {"s1", "alice", "/dev/pts/3", "192.0.2.7", 1000'500'000'000},
-      {"s2", "alice", "/dev/pts/4", "192.0.2.7", 1000'500'000'000},
-      {"s3", "carol", "/dev/pts/5", "198.51.100.1", 3001'000'000'000},
-      {"s4", "alice", "/dev/pts/3", "", 5000'000'000'000}, // long after every login
+      {"s1", "alice", "/dev/pts/3", "192.0.2.7", 0, 1000'500'000'000},
+      {"s2", "alice", "/dev/pts/4", "192.0.2.7", 0, 1000'500'000'000},
+      {"s3", "carol", "/dev/pts/5", "198.51.100.1", 0, 3001'000'000'000},
+      {"s4", "alice", "/dev/pts/3", "", 0, 5000'000'000'000}, // long after every login
   };
   const auto audited = match_logins(logins, recordings);
   ASSERT_EQ(audited.size(), 4U);
@@ -338,6 +338,61 @@ TEST(LoginAudit, ALoginIsRecordedByTheSameUsersRecordingOnItsTerminalInItsTime)
   std::vector<sys::LoginRecord> open = {login("alice", "pts/3", 4000, 0)};
   open[0].logout_unix_ns.reset();
   EXPECT_EQ(match_logins(open, recordings)[0].session_id, std::optional<std::string>("s4"));
+}
+
+} // namespace
+} // namespace shelltrail::trust
+
+namespace shelltrail::trust {
+namespace {
+
+TEST(LoginAudit, SshdJournalEntriesGiveLoginsWithTheirPortAndMatchByIt)
+{
+  const auto login = parse_journal_login(
+      R"({"__REALTIME_TIMESTAMP":"1764170000123456","_PID":"4242","_COMM":"sshd",)"
+      R"("MESSAGE":"Accepted publickey for alice from 192.0.2.7 port 51234 ssh2: ED25519 SHA256:x"})");
+  ASSERT_TRUE(login);
+  EXPECT_EQ(login->user, "alice");
+  EXPECT_EQ(login->host, "192.0.2.7");
+  EXPECT_EQ(login->port, 51234U);
+  EXPECT_EQ(login->pid, 4242);
+  EXPECT_EQ(login->login_unix_ns, 1764170000123456000);
+  for (
+      const char* other :
+      {R"({"__REALTIME_TIMESTAMP":"1","MESSAGE":"Failed password for bob from 192.0.2.8 port 2 ssh2"})",
+       R"({"__REALTIME_TIMESTAMP":"1","MESSAGE":[65,99,99]})",
+       R"({"MESSAGE":"Accepted password for bob from 192.0.2.8 port 2 ssh2"})",
+       R"({"__REALTIME_TIMESTAMP":"1","MESSAGE":"Accepted password for bob from 192.0.2.8 port 99999 ssh2"})",
+       "not json",
+       ""}) {
+    EXPECT_FALSE(parse_journal_login(other)) << other;
+  }
+
+  // The same connection in wtmp (it had a terminal) and in the journal counts once, with the
+  // journal's port and wtmp's terminal and logout; a journal-only login (no terminal) stays.
+  sys::LoginRecord tty_login = *login;
+  tty_login.port = 0;
+  tty_login.line = "pts/3";
+  tty_login.login_unix_ns += 300'000'000;
+  tty_login.logout_unix_ns = tty_login.login_unix_ns + 60'000'000'000;
+  sys::LoginRecord command = *login;
+  command.port = 51300;
+  command.login_unix_ns += 120'000'000'000;
+  const auto merged = merge_logins({*login, command}, {tty_login});
+  ASSERT_EQ(merged.size(), 2U);
+  EXPECT_EQ(merged[0].port, 51234U);
+  EXPECT_EQ(merged[0].line, "pts/3");
+  EXPECT_EQ(merged[0].logout_unix_ns, tty_login.logout_unix_ns);
+  EXPECT_EQ(merged[1].port, 51300U);
+
+  // With a port, the recording must come from that very connection.
+  const std::vector<RecordedSession> recordings = {
+      {"other-port", "alice", "", "192.0.2.7", 40000, login->login_unix_ns + 1'000'000'000},
+      {"same-port", "alice", "", "192.0.2.7", 51300, command.login_unix_ns + 1'000'000'000},
+  };
+  const auto audited = match_logins(merged, recordings);
+  EXPECT_FALSE(audited[0].session_id);
+  EXPECT_EQ(audited[1].session_id, std::optional<std::string>("same-port"));
 }
 
 } // namespace
