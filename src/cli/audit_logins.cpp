@@ -39,12 +39,6 @@ struct AuditOptions
   bool json = false;
 };
 
-std::string seconds_text(std::int64_t unix_ns)
-{
-  const std::string full = util::to_rfc3339(unix_ns);
-  return full.substr(0, 19) + "Z";
-}
-
 int run_audit(const AuditOptions& options)
 {
   auto since = util::parse_time_spec(options.since, util::wall_clock_ns());
@@ -163,12 +157,12 @@ int run_audit(const AuditOptions& options)
       out.push_back(std::move(item));
     } else {
       fmt::print("{:<21} {:<14} {:<20} {:<8} {:<21} {}\n",
-                 seconds_text(login.login_unix_ns),
+                 util::to_rfc3339_seconds(login.login_unix_ns),
                  util::escape_bytes(login.user),
                  util::escape_bytes(login.port != 0 ? fmt::format("{}:{}", login.host, login.port)
                                                     : login.host),
                  login.line.empty() ? std::string("-") : util::escape_bytes(login.line),
-                 login.logout_unix_ns ? seconds_text(*login.logout_unix_ns) : "-",
+                 login.logout_unix_ns ? util::to_rfc3339_seconds(*login.logout_unix_ns) : "-",
                  entry.session_id ? *entry.session_id : "NONE (not recorded)");
     }
   }
@@ -179,7 +173,7 @@ int run_audit(const AuditOptions& options)
              "shelltrail: {} SSH logins since {} in {}{}: {} recorded, {} without a recording "
              "(recordings in {})\n",
              audited.size(),
-             seconds_text(*since),
+             util::to_rfc3339_seconds(*since),
              options.wtmp,
              from_journal > 0 ? fmt::format(" and the journal ({} sshd logins)", from_journal)
                               : std::string(),

@@ -43,13 +43,6 @@ std::string exit_text(const format::RecordingSummary& s)
                                                               : fmt::format("{}", s.exit->value);
 }
 
-// "2026-11-26T05:02:30Z": a sortable UTC time to the second, for the table.
-std::string short_utc(std::int64_t unix_ns)
-{
-  const std::string full = util::to_rfc3339(unix_ns);
-  return full.substr(0, 19) + "Z";
-}
-
 int run_list(const ListOptions& options)
 {
   const std::int64_t now = util::wall_clock_ns();
@@ -138,7 +131,7 @@ int run_list(const ListOptions& options)
     for (const Row& row : rows) {
       const format::Metadata& m = row.summary.metadata;
       fmt::print("{:<20}  {:>10}  {:<12}  {:<15}  {:<12}  {:<5}  {:<10}  {:<36}  {}\n",
-                 short_utc(m.start_unix_ns),
+                 util::to_rfc3339_seconds(m.start_unix_ns),
                  util::to_human_duration(row.summary.duration),
                  util::escape_bytes(m.user),
                  m.ssh ? util::escape_bytes(m.ssh->client_addr) : "-",

@@ -58,7 +58,8 @@ util::Result<RecordSetup> load_recorder_settings(config::Mode mode,
   if (const auto path = system_config_override()) {
     options.system_file = *path;
   }
-  if (mode == config::Mode::system && sys::setuid_ids()) {
+  const auto setuid = mode == config::Mode::system ? sys::setuid_ids() : std::nullopt;
+  if (setuid) {
     // A setuid recorder takes its policy from the root-owned file alone: the operator sets the
     // environment, so no SHELLTRAIL_* variable counts, not even the harmless ones.
     options.getenv = [](const char*) { return std::optional<std::string>(); };
@@ -72,11 +73,9 @@ util::Result<RecordSetup> load_recorder_settings(config::Mode mode,
   s.spool = config.spool;
   s.sharing = mode == config::Mode::system ? recorder::SpoolSharing::system
                                            : recorder::SpoolSharing::personal;
-  if (mode == config::Mode::system) {
-    s.setuid = sys::setuid_ids();
-    if (s.setuid) {
-      s.sharing = recorder::SpoolSharing::owned; // the account's spool, the account's files
-    }
+  s.setuid = setuid;
+  if (setuid) {
+    s.sharing = recorder::SpoolSharing::owned; // the account's spool, the account's files
   }
   s.shell = config.shell;
   s.notice = config.notice;

@@ -126,12 +126,7 @@ util::Result<void> ensure_key(const JumpBox& box, Owner owner)
   auto public_key = trust::load_public_key(pub);
   if (!public_key || public_key->id != loaded.public_key.id) {
     (void)::unlink(pub.c_str());
-    const util::Fd fd(
-        ::open(pub.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
-    const std::string pem = trust::public_key_pem(loaded.public_key);
-    if (!fd || ::write(fd.get(), pem.data(), pem.size()) != static_cast<ssize_t>(pem.size())) {
-      return util::fail(util::Error::from_errno(errno, pub));
-    }
+    ST_TRY(trust::write_public_key(pub, loaded.public_key));
     step("fixed", "public key " + pub + " (written from the signing key)");
   }
   step("ok", fmt::format("signing key {} ({})", key, trust::short_key_id(loaded.public_key.id)));

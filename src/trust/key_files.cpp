@@ -219,6 +219,11 @@ std::string public_key_pem(const PublicKey& key)
                      base64(der_with_key(k_public_prefix, key.bytes)));
 }
 
+util::Result<void> write_public_key(const std::string& path, const PublicKey& key)
+{
+  return write_new_file(path, public_key_pem(key), 0644);
+}
+
 std::string short_key_id(const format::KeyId& id)
 {
   return "SHA256:" + util::to_hex(std::span(id).first(8));
@@ -252,7 +257,7 @@ util::Result<SigningKey> generate_signing_key(const std::string& path)
   sodium_memzero(pem.data(), pem.size());
   ST_TRY(written);
   ST_TRY_ASSIGN(SigningKey key, load_signing_key(path));
-  ST_TRY(write_new_file(public_path, public_key_pem(key.public_key), 0644));
+  ST_TRY(write_public_key(public_path, key.public_key));
   return key;
 }
 

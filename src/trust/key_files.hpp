@@ -40,6 +40,8 @@ util::Result<PublicKey> load_public_key(const std::string& path);
 util::Result<PublicKey> parse_public_key_pem(std::string_view pem);
 
 std::string public_key_pem(const PublicKey& key);
+// Writes the PEM of `key` to a new file `path` (mode 0644; an existing file is an error).
+util::Result<void> write_public_key(const std::string& path, const PublicKey& key);
 PublicKey public_key_from_raw(const Ed25519Public& raw);
 
 // "SHA256:" and the first 16 hex digits of the key id: what people compare by eye.

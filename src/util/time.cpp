@@ -41,6 +41,11 @@ std::string to_rfc3339(std::int64_t unix_ns)
                      nanos);
 }
 
+std::string to_rfc3339_seconds(std::int64_t unix_ns)
+{
+  return to_rfc3339(unix_ns).substr(0, 19) + "Z";
+}
+
 std::string to_human_duration(std::chrono::microseconds duration)
 {
   const std::int64_t us = duration.count();

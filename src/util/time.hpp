@@ -15,6 +15,8 @@ std::chrono::nanoseconds monotonic_now();
 
 // "2026-11-26T05:02:30.123456789Z" (RFC 3339, UTC, nanoseconds).
 std::string to_rfc3339(std::int64_t unix_ns);
+// "2026-11-26T05:02:30Z": the same to the second, for tables.
+std::string to_rfc3339_seconds(std::int64_t unix_ns);
 // "1h02m03.456s", "3.2s", "850ms": a duration for people.
 std::string to_human_duration(std::chrono::microseconds duration);
 // "12:34:56.789012" offset from the session start, as `dump` prints it.
