@@ -66,6 +66,9 @@ void StringFilter::filter(std::string_view in, std::string& out)
       // libvterm 0.1.4 writes past its 16 arguments (found by term_model_fuzz): more are dropped.
       const auto byte = static_cast<unsigned char>(c);
       if (c == '\x1b') {
+        // ESC abandons the CSI. libvterm must see that now: if a string follows, the filter
+        // swallows the ESC, and libvterm would go on counting this CSI's arguments past 16.
+        out += '\x18';
         m_state = State::escape;
       } else if (byte >= 0x30 && byte <= 0x3f) {
         if ((c == ';' || c == ':') && ++m_separators >= 15) {

@@ -970,3 +970,19 @@ TEST(TerminalModelRep, RepeatsTheLastGlyphAndIgnoresRepWithoutOne)
 
 } // namespace
 } // namespace shelltrail::term
+
+namespace shelltrail::term {
+namespace {
+
+TEST(TerminalModelCsi, EscapeAbandonsTheCsiEvenWhenAStringFollows)
+{
+  // A CSI cut by ESC ] ... BEL: libvterm has to leave the CSI although the filter swallows the
+  // string; it went on counting arguments and wrote past its 16 (found by term_model_fuzz).
+  TerminalModel model(Size{40, 3});
+  model.feed("\x1b[1;2;3;4;5;6;7;8;9;10;11;12;13;14\x1b]52;c;aGk=\x07"
+             "1;2;3;4;5;6;7;8;9x");
+  EXPECT_EQ(model.row_text(0), "1;2;3;4;5;6;7;8;9x");
+}
+
+} // namespace
+} // namespace shelltrail::term
