@@ -61,6 +61,22 @@ public:
   {
     return m_start;
   }
+  // Bytes scanned in ground state, outside any sequence (in the count of position()): where the
+  // current stretch began (meaningful when at_ground()), and the last stretch an ESC ended — in
+  // a sink call, the text just before the sequence, if it ended there.
+  struct TextSpan
+  {
+    std::uint64_t begin = 0;
+    std::uint64_t end = 0;
+  };
+  std::uint64_t ground_start() const
+  {
+    return m_ground_start;
+  }
+  TextSpan last_text() const
+  {
+    return m_last_text;
+  }
 
 private:
   enum class State : std::uint8_t {
@@ -73,8 +89,16 @@ private:
     string_escape
   };
 
+  void to_ground(std::uint64_t next)
+  {
+    m_state = State::ground;
+    m_ground_start = next;
+  }
   void start_escape(std::uint64_t at)
   {
+    if (m_state == State::ground) {
+      m_last_text = TextSpan{m_ground_start, at};
+    }
     m_start = at;
     m_state = State::escape;
     m_seq.intermediate = 0;
@@ -88,6 +112,9 @@ private:
   }
 
   State m_state = State::ground;
+  // Text: where the current (or last) stretch of ground began, and the last stretch an ESC ended.
+  std::uint64_t m_ground_start = 0;
+  TextSpan m_last_text;
   Sequence m_seq;
   std::uint64_t m_position = 0;
   std::uint64_t m_start = 0;
@@ -109,7 +136,7 @@ void SequenceScanner::scan(std::string_view bytes, Sink&& sink)
       continue;
     }
     if (c == 0x18 || c == 0x1a) { // CAN, SUB
-      m_state = State::ground;
+      to_ground(m_position + i + 1);
       continue;
     }
     if (c == 0x1b) {
@@ -121,7 +148,7 @@ void SequenceScanner::scan(std::string_view bytes, Sink&& sink)
       continue;
     }
     if (c == 0x07 && m_state == State::string) {
-      m_state = State::ground;
+      to_ground(m_position + i + 1);
       continue;
     }
     if (c < 0x20) {
@@ -136,7 +163,7 @@ void SequenceScanner::scan(std::string_view bytes, Sink&& sink)
 
     if (m_state == State::string_escape) {
       if (c == '\\') {
-        m_state = State::ground;
+        to_ground(m_position + i + 1);
         continue;
       }
       // The string is abandoned; c continues the escape sequence of the ESC before it.
@@ -160,7 +187,7 @@ void SequenceScanner::scan(std::string_view bytes, Sink&& sink)
       } else if (c >= 0x30 && c <= 0x7e) {
         m_seq.kind = Sequence::Kind::escape;
         m_seq.final = static_cast<char>(c);
-        m_state = State::ground;
+        to_ground(m_position + i + 1);
         sink(i + 1, m_seq);
       }
       break;
@@ -199,7 +226,7 @@ void SequenceScanner::scan(std::string_view bytes, Sink&& sink)
         add_intermediate(static_cast<char>(c));
         break;
       }
-      m_state = State::ground;
+      to_ground(m_position + i + 1);
       if (c >= 0x40 && c <= 0x7e) {
         m_seq.kind = Sequence::Kind::csi;
         m_seq.final = static_cast<char>(c);

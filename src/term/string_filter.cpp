@@ -54,7 +54,8 @@ void StringFilter::filter(std::string_view in, std::string& out)
         out += '\x1b';
         out += m_intermediates;
         out += c;
-        m_state = c == '[' && m_intermediates.empty() ? State::csi : State::ground;
+        m_state =
+            c == '[' ? State::csi : State::ground; // (libvterm: a CSI even after intermediates)
         m_separators = 0;
         m_intermediates.clear();
       } else {

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <utility>
 
 namespace shelltrail::term {
@@ -163,6 +164,8 @@ struct TerminalModel::Impl
   Impl& operator=(const Impl&) = delete;
 
   void feed(std::string_view bytes);
+  void write_to_vterm(std::string_view part, std::pair<std::size_t, std::size_t> text);
+  std::size_t put_ascii_run(std::string_view run);
   void note_pending(std::string_view bytes);
   void resize(Size size);
   void apply(const Sequence& sequence);
@@ -189,6 +192,9 @@ struct TerminalModel::Impl
   int on_putglyph(const VTermGlyphInfo& info, VTermPos pos);
   // The width of the glyph libvterm would repeat for REP (0: none since a reset).
   int last_glyph_width = 0;
+  // libvterm's decoder for text that begins with ASCII may hold part of a UTF-8 character (see
+  // write_to_vterm).
+  bool ascii_decoder_dirty = false;
   std::int64_t stamp = 0; // set_stamp()
   StringFilter strings;
   int on_movecursor(VTermPos pos);
@@ -316,11 +322,16 @@ void TerminalModel::Impl::feed(std::string_view input)
   strings.filter(input, filtered);
   const std::string_view bytes = filtered;
   std::size_t fed = 0;
+  const std::uint64_t origin = scanner.position(); // of bytes[0] in the scanner's count
+  // The part of [fed, at) that is text outside any sequence, as offsets from fed.
+  const auto text_in = [&](SequenceScanner::TextSpan span, std::size_t at) {
+    const std::uint64_t base = origin + fed;
+    const std::uint64_t limit = origin + at;
+    const std::uint64_t begin = std::clamp(span.begin, base, limit);
+    const std::uint64_t end = std::clamp(span.end, begin, limit);
+    return std::pair{static_cast<std::size_t>(begin - base), static_cast<std::size_t>(end - base)};
+  };
   scanner.scan(bytes, [&](std::size_t end, const Sequence& sequence) {
-    // SGR and cursor movement are the common sequences and need nothing from us.
-    if (sequence.kind == Sequence::Kind::csi && sequence.final == 'm') {
-      return;
-    }
     if (sequence.kind == Sequence::Kind::csi && sequence.final == 'b' && sequence.leader == 0 &&
         sequence.intermediates == 0) {
       // The text before the sequence first, so that its glyphs count (the scanner is called with
@@ -328,7 +339,7 @@ void TerminalModel::Impl::feed(std::string_view input)
       if (scanner.sequence_start() >= scanner.position()) {
         const auto start = static_cast<std::size_t>(scanner.sequence_start() - scanner.position());
         if (start > fed) {
-          vterm_input_write(vt.get(), bytes.data() + fed, start - fed);
+          write_to_vterm(bytes.substr(fed, start - fed), text_in(scanner.last_text(), start));
           fed = start;
         }
       }
@@ -342,14 +353,147 @@ void TerminalModel::Impl::feed(std::string_view input)
         return;
       }
     }
-    vterm_input_write(vt.get(), bytes.data() + fed, end - fed);
+    const bool control_in_ground = sequence.kind == Sequence::Kind::control && scanner.at_ground();
+    const SequenceScanner::TextSpan text =
+        control_in_ground ? SequenceScanner::TextSpan{scanner.ground_start(), origin + end - 1}
+                          : scanner.last_text();
+    write_to_vterm(bytes.substr(fed, end - fed), text_in(text, end));
     fed = end;
     apply(sequence);
   });
   if (fed < bytes.size()) {
-    vterm_input_write(vt.get(), bytes.data() + fed, bytes.size() - fed);
+    const SequenceScanner::TextSpan text =
+        scanner.at_ground()
+            ? SequenceScanner::TextSpan{scanner.ground_start(), origin + bytes.size()}
+            : scanner.last_text();
+    write_to_vterm(bytes.substr(fed), text_in(text, bytes.size()));
   }
   note_pending(bytes);
+}
+
+// Gives part to libvterm. Its bytes [text.first, text.second) are text outside any sequence: runs
+// of printable ASCII there that stay on the cursor's row are written to the screen here, all but
+// their last character, and libvterm's cursor is moved past them (one CHA instead of a glyph
+// callback per character: most of what a terminal is sent). The last character goes through
+// libvterm, which so sets the pending wrap and the glyph REP repeats as it would have.
+//
+// Only where that cannot change what libvterm 0.1.4 decodes: it decodes a stretch of text (up to
+// a control) in one call, with one UTF-8 decoder when the stretch begins with ASCII and another
+// when it begins with a byte above 0x7f; the first keeps an unfinished character across calls,
+// and when it had one, the U+FFFD it emits can push the stretch's last byte into the other
+// decoder. So a run is written here only in a stretch of ASCII up to it, and only when that
+// decoder cannot be holding part of a character (no byte above 0x7f in its last stretch).
+void TerminalModel::Impl::write_to_vterm(std::string_view part,
+                                         std::pair<std::size_t, std::size_t> text)
+{
+  constexpr std::size_t k_min_run = 8; // shorter runs are not worth the CHA
+  const auto high = [](char c) { return static_cast<unsigned char>(c) >= 0x80; };
+  const std::size_t text_begin = std::min(text.first, part.size());
+  const std::size_t text_end = std::min(std::max(text.second, text_begin), part.size());
+  // Text outside the span (in a cancelled sequence) is not followed here: assume the worst.
+  if (std::any_of(part.begin(), part.begin() + static_cast<std::ptrdiff_t>(text_begin), high) ||
+      std::any_of(part.begin() + static_cast<std::ptrdiff_t>(text_end), part.end(), high)) {
+    ascii_decoder_dirty = true;
+  }
+  std::size_t done = 0; // given to libvterm or written here
+  // The stretch of text up to the next control (libvterm decodes it in one call): whether it
+  // has a byte above 0x7f, and whether the decoder was clean when it began.
+  bool stretch_high = false;
+  bool stretch_empty = true;
+  bool clean_start = !ascii_decoder_dirty;
+  const auto end_stretch = [&] {
+    if (!stretch_empty) {
+      ascii_decoder_dirty = stretch_high;
+    }
+    stretch_high = false;
+    stretch_empty = true;
+    clean_start = !ascii_decoder_dirty;
+  };
+  std::size_t i = text_begin;
+  while (i < text_end) {
+    const auto byte = static_cast<unsigned char>(part[i]);
+    if (byte < 0x20 || byte == 0x7f) {
+      end_stretch();
+      ++i;
+      continue;
+    }
+    stretch_empty = false;
+    if (byte >= 0x80) {
+      stretch_high = true;
+      ++i;
+      continue;
+    }
+    std::size_t j = i + 1;
+    while (j < text_end && part[j] >= 0x20 && part[j] < 0x7f) {
+      ++j;
+    }
+    if (stretch_high || !clean_start) {
+      i = j;
+      continue;
+    }
+    // The run's first character goes through libvterm with what came before (a single shift
+    // applies to it, as libvterm decides).
+    std::size_t k = i + 1;
+    while (j - k >= k_min_run) {
+      vterm_input_write(vt.get(), part.data() + done, k - done); // the cursor, pen, modes now
+      done = k;
+      const std::size_t direct = put_ascii_run(part.substr(k, j - k));
+      // Nothing written here (a wrap, a mode): one more character through libvterm, then again.
+      k += direct == 0 ? 1 : direct;
+      if (direct != 0) {
+        done = k;
+      }
+    }
+    i = j;
+  }
+  end_stretch();
+  if (done < part.size()) {
+    vterm_input_write(vt.get(), part.data() + done, part.size() - done);
+  }
+}
+
+// Writes all but the last character of run (printable ASCII) where libvterm would put them,
+// when that is plain: no pending wrap, insert mode, margins, protection, character set or
+// double-width row, and the characters stay on the row. Returns how many it wrote (0: none).
+std::size_t TerminalModel::Impl::put_ascii_run(std::string_view run)
+{
+  if (phantom || modes.insert || modes.origin || modes.left_right_margins || modes.protect ||
+      (modes.charsets[modes.gl] != 0 && modes.charsets[modes.gl] != 'B')) {
+    return 0;
+  }
+  ScreenBuffer& buffer = active();
+  const VTermPos pos = cursor_position();
+  if (pos.row < 0 || pos.row >= buffer.rows() || pos.col < 0) {
+    return 0;
+  }
+  const VTermLineInfo* line = vterm_state_get_lineinfo(state, pos.row);
+  if (line != nullptr && line->doublewidth) {
+    return 0;
+  }
+  // Up to the column before the last, so that the last character is libvterm's.
+  const int room = buffer.cols() - 1 - pos.col;
+  const auto count =
+      static_cast<int>(std::min(run.size() - 1, static_cast<std::size_t>(std::max(room, 0))));
+  if (count < 2) {
+    return 0;
+  }
+  buffer.set_stamp(pos.row, stamp);
+  StoredCell* cells = buffer.row(pos.row) + pos.col;
+  for (int k = 0; k < count; ++k) {
+    StoredCell& cell = cells[k];
+    cell.chars[0] = static_cast<char32_t>(run[static_cast<std::size_t>(k)]);
+    cell.chars[1] = 0;
+    cell.pen = pen;
+    set_flag(cell.pen, pen_flag::k_protected, false);
+    cell.width = 1;
+  }
+  last_glyph_width = 1;
+  std::array<char, 16> move{'\x1b', '['};
+  char* end =
+      std::to_chars(move.data() + 2, move.data() + move.size() - 1, pos.col + count + 1).ptr;
+  *end++ = 'G';
+  vterm_input_write(vt.get(), move.data(), static_cast<std::size_t>(end - move.data()));
+  return static_cast<std::size_t>(count);
 }
 
 void TerminalModel::Impl::note_pending(std::string_view bytes)

@@ -651,6 +651,13 @@ void run_differential(std::uint32_t seed, int pieces, bool with_resize)
                      "7");
       gen = StreamGenerator(seed + static_cast<std::uint32_t>(++step), size);
     }
+    if (std::getenv("ST_TERM_DUMP") != nullptr) {
+      std::fprintf(stderr, "DUMP %zu ", part.size());
+      for (const char c : part) {
+        std::fprintf(stderr, "%02x", c & 0xff);
+      }
+      std::fprintf(stderr, " %dx%d\n", size.cols, size.rows);
+    }
     if (std::getenv("ST_TERM_DEBUG") != nullptr) {
       std::fprintf(stderr, "feed %zu bytes: ", part.size());
       for (const char c : part) {
@@ -675,7 +682,11 @@ void run_differential(std::uint32_t seed, int pieces, bool with_resize)
 
 TEST(TerminalModelDifferential, RandomStreams)
 {
+  const char* only = std::getenv("ST_TERM_SEED");
   for (std::uint32_t seed = 1; seed <= 300; ++seed) {
+    if (only != nullptr && std::to_string(seed) != only) {
+      continue;
+    }
     SCOPED_TRACE(seed);
     run_differential(seed, 200, false);
   }
@@ -982,6 +993,42 @@ TEST(TerminalModelCsi, EscapeAbandonsTheCsiEvenWhenAStringFollows)
   model.feed("\x1b[1;2;3;4;5;6;7;8;9;10;11;12;13;14\x1b]52;c;aGk=\x07"
              "1;2;3;4;5;6;7;8;9x");
   EXPECT_EQ(model.row_text(0), "1;2;3;4;5;6;7;8;9x");
+}
+
+} // namespace
+} // namespace shelltrail::term
+
+namespace shelltrail::term {
+namespace {
+
+TEST(TerminalModelCsi, ACsiAfterAnIntermediateKeepsToSixteenArguments)
+{
+  // libvterm 0.1.4 takes ESC SP [ as a CSI too (found by term_model_fuzz).
+  TerminalModel model(Size{40, 3});
+  model.feed("\x1b [;;;;;;;;;;;;;;;;;;;;;;;;7Jab");
+  EXPECT_EQ(model.row_text(0), "ab");
+}
+
+TEST(TerminalModelText, AsciiRunsAfterUnfinishedCharactersMatchLibvterm)
+{
+  // Runs of ASCII are written without libvterm only where its UTF-8 decoders cannot be
+  // holding part of a character; these are the cases that showed how it decodes.
+  const std::vector<std::vector<std::string>> streams = {
+      {"ab \xe2", "\x94\x80 some more text here"},
+      {"\xe2", "abcdefghijklmnop\x94\x80"},
+      {"a\xe2", "abcdefghijklmnop \xe2\x94\x80"},
+      {"a\xe2", "warning {} \xe2", "\x94\x80"},
+      {"\xc3\xa9 abcdefghijklmnop \xe2", "\x94\x80"},
+  };
+  for (const auto& stream : streams) {
+    TerminalModel model(Size{30, 4});
+    Reference reference(Size{30, 4});
+    for (const std::string& part : stream) {
+      model.feed(part);
+      reference.feed(part);
+    }
+    EXPECT_TRUE(matches(model, reference)) << stream[0] << stream[1];
+  }
 }
 
 } // namespace
