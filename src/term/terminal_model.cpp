@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstdlib>
 #include <utility>
 
 namespace shelltrail::term {
@@ -245,6 +246,14 @@ struct TerminalModel::Impl
 
 namespace {
 
+// libvterm 0.1.4's UTF-8 decoder can store one code point past the end of the buffer it was
+// given (a U+FFFD for an unfinished character and then the next one, when one slot is left).
+// Every allocation gets room for it; libvterm wants its memory zeroed.
+VTermAllocatorFunctions k_padded_allocator = {
+    .malloc = [](std::size_t size, void*) { return std::calloc(1, size + 16); },
+    .free = [](void* ptr, void*) { std::free(ptr); },
+};
+
 TerminalModel::Impl& impl_of(void* user)
 {
   return *static_cast<TerminalModel::Impl*>(user);
@@ -287,7 +296,7 @@ TerminalModel::Impl::Impl(Size initial)
     : vt(nullptr, &vterm_free), size(clamp_size(initial)), primary(size.rows, size.cols, Pen{}),
       alternate(size.rows, size.cols, Pen{}), tabstops(default_tabstops(size.cols))
 {
-  vt.reset(vterm_new(size.rows, size.cols));
+  vt.reset(vterm_new_with_allocator(size.rows, size.cols, &k_padded_allocator, nullptr));
   ST_ASSERT(vt != nullptr);
   vterm_set_utf8(vt.get(), 1);
   // Answer-back (DA, DSR, ...) goes nowhere: the model never writes.

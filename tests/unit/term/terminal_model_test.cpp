@@ -1018,6 +1018,7 @@ TEST(TerminalModelText, AsciiRunsAfterUnfinishedCharactersMatchLibvterm)
       {"\xe2", "abcdefghijklmnop\x94\x80"},
       {"a\xe2", "abcdefghijklmnop \xe2\x94\x80"},
       {"a\xe2", "warning {} \xe2", "\x94\x80"},
+      {"x\xe2", "abcd\xe2z"}, // libvterm writes one code point past its buffer here
       {"\xc3\xa9 abcdefghijklmnop \xe2", "\x94\x80"},
   };
   for (const auto& stream : streams) {
