@@ -12,6 +12,35 @@
 
 namespace shelltrail::cli {
 
+std::string JumpBox::index_service() const
+{
+  // The installed recorder is the same program; `@` gives it the argv[0] of the command
+  // (under its own name it would start a recorded session).
+  return fmt::format(
+      "# Written by `shelltrail setup`: keeps the search index up to date, live sessions as\n"
+      "# they are recorded (docs/search.md).\n"
+      "[Unit]\n"
+      "Description=shelltrail search index (index --follow)\n"
+      "After=local-fs.target\n"
+      "\n"
+      "[Service]\n"
+      "User={0}\n"
+      "ExecStart=@{1} shelltrail index --follow --system --quiet\n"
+      "Restart=on-failure\n"
+      "RestartSec=5s\n"
+      "NoNewPrivileges=yes\n"
+      "ProtectSystem=strict\n"
+      "ProtectHome=yes\n"
+      "PrivateTmp=yes\n"
+      "ReadWritePaths={2}\n"
+      "\n"
+      "[Install]\n"
+      "WantedBy=multi-user.target\n",
+      account,
+      recorder(),
+      state_dir());
+}
+
 std::string JumpBox::sshd_block() const
 {
   std::string block =

@@ -52,6 +52,13 @@ struct JumpBox
     return path("/etc/ssh/sshd_config.d/shelltrail.conf");
   }
 
+  std::string index_service_file() const
+  {
+    return path("/etc/systemd/system/shelltrail-index.service");
+  }
+  // The systemd unit that keeps the index up to date (`index --follow`) as the account.
+  std::string index_service() const;
+
   // The sshd_config block for `group`: ForceCommand to the recorder, forwarding off.
   std::string sshd_block() const;
   // The sshd_config keywords and values the block sets (`sshd -T` prints the keywords in

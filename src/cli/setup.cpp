@@ -234,6 +234,41 @@ util::Result<void> install_sshd_block(const JumpBox& box)
   return {};
 }
 
+// The systemd unit that runs `index --follow` (where systemd is); enabling it is the admin's.
+util::Result<void> ensure_index_service(const JumpBox& box)
+{
+  const std::string file = box.index_service_file();
+  const std::string unit_dir = std::filesystem::path(file).parent_path().string();
+  if (::access(unit_dir.c_str(), F_OK) != 0) {
+    step("note",
+         fmt::format("no {}: keep the index up to date with `shelltrail index --follow "
+                     "--system` run as {}",
+                     unit_dir,
+                     box.account));
+    return {};
+  }
+  const std::string unit = box.index_service();
+  auto existing = util::read_file(file);
+  if (existing && *existing == unit) {
+    step("ok", "index service " + file);
+    return {};
+  }
+  const std::string temporary = file + ".new";
+  (void)::unlink(temporary.c_str());
+  {
+    ST_TRY_ASSIGN(util::Fd fd,
+                  util::open_file(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644));
+    ST_TRY(util::write_all(fd, util::as_bytes(unit)));
+  }
+  if (::rename(temporary.c_str(), file.c_str()) != 0) {
+    return util::fail(util::Error::from_errno(errno, "installing " + file));
+  }
+  step(existing ? "fixed" : "created",
+       "index service " + file +
+           " (start it: systemctl daemon-reload; systemctl enable --now shelltrail-index)");
+  return {};
+}
+
 int run_setup(const SetupOptions& options)
 {
   if (::geteuid() != 0) {
@@ -249,6 +284,7 @@ int run_setup(const SetupOptions& options)
     ST_TRY(ensure_key(box, owner));
     ST_TRY(ensure_recorder(box, owner));
     ST_TRY(ensure_config(box));
+    ST_TRY(ensure_index_service(box));
     if (::getgrnam(box.group.c_str()) == nullptr) {
       step("note",
            fmt::format("group {0} does not exist yet: groupadd {0}; usermod -aG {0} USER",

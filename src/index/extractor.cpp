@@ -162,16 +162,21 @@ void Extractor::take_place(const PromptMatch& match)
   flush_lines();
 }
 
+const Place& Extractor::place_at(std::chrono::microseconds offset) const
+{
+  auto it = std::upper_bound(
+      m_places.begin(),
+      m_places.end(),
+      offset,
+      [](std::chrono::microseconds t, const auto& change) { return t < change.first; });
+  return it == m_places.begin() ? m_places.front().second : std::prev(it)->second;
+}
+
 void Extractor::flush_lines()
 {
   for (OutputLine& line : m_pending_lines) {
     // The place at the time the line was written.
-    auto it = std::upper_bound(
-        m_places.begin(),
-        m_places.end(),
-        line.offset,
-        [](std::chrono::microseconds t, const auto& change) { return t < change.first; });
-    const Place& place = it == m_places.begin() ? m_places.front().second : std::prev(it)->second;
+    const Place& place = place_at(line.offset);
     line.host = place.host;
     line.user = place.user;
     m_sink.output_line(line);
@@ -341,6 +346,56 @@ void Extractor::line_done()
   }
 }
 
+// The lines finish() would give (those still held, the one being joined, the screen), without
+// changing anything: `rows` joined as finish() joins them.
+std::vector<OutputLine> Extractor::remaining_lines() const
+{
+  std::vector<OutputLine> lines = m_pending_lines;
+  std::string joined = m_joined;
+  std::int64_t stamp = m_joined_stamp;
+  const auto done = [&] {
+    std::string text = trimmed_right(joined);
+    if (!text.empty()) {
+      lines.push_back(OutputLine{std::chrono::microseconds(stamp), std::move(text), {}, {}});
+    }
+    joined.clear();
+    stamp = 0;
+  };
+  if (!m_model->alternate_screen()) {
+    const std::vector<std::string> rows = m_model->screen_text();
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      joined += rows[r];
+      stamp = std::max(stamp, m_model->row_stamp(static_cast<int>(r)));
+      if (!m_model->row_continues(static_cast<int>(r)) || r + 1 == rows.size()) {
+        done();
+      }
+    }
+  } else if (!joined.empty()) {
+    done();
+  }
+  for (OutputLine& line : lines) {
+    const Place& place = place_at(line.offset);
+    line.host = place.host;
+    line.user = place.user;
+  }
+  return lines;
+}
+
+void Extractor::snapshot(ExtractorSink& sink) const
+{
+  if (m_continuing && m_last_command) {
+    sink.command(*m_last_command);
+  }
+  if (m_activity) {
+    ActivityRecord activity = *m_activity;
+    activity.end = m_time;
+    sink.activity(activity);
+  }
+  for (const OutputLine& line : remaining_lines()) {
+    sink.output_line(line);
+  }
+}
+
 void Extractor::finish()
 {
   if (m_continuing && m_last_command) {
@@ -352,19 +407,12 @@ void Extractor::finish()
     m_sink.activity(*m_activity);
     m_activity.reset();
   }
-  if (!m_model->alternate_screen()) {
-    const std::vector<std::string> rows = m_model->screen_text();
-    for (std::size_t r = 0; r < rows.size(); ++r) {
-      m_joined += rows[r];
-      m_joined_stamp = std::max(m_joined_stamp, m_model->row_stamp(static_cast<int>(r)));
-      if (!m_model->row_continues(static_cast<int>(r)) || r + 1 == rows.size()) {
-        line_done();
-      }
-    }
-  } else if (!m_joined.empty()) {
-    line_done();
+  for (OutputLine& line : remaining_lines()) {
+    m_sink.output_line(line);
   }
-  flush_lines();
+  m_pending_lines.clear();
+  m_joined.clear();
+  m_joined_stamp = 0;
 }
 
 } // namespace shelltrail::index

@@ -30,6 +30,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace shelltrail::index {
 
@@ -86,6 +87,9 @@ public:
   void event(const format::Event& event);
   // The end of what is recorded: the lines still on screen, an open activity.
   void finish();
+  // What finish() would give now, to `sink`, leaving everything as it is: a live session's
+  // screen and open activity, indexed until the session goes on.
+  void snapshot(ExtractorSink& sink) const;
 
 private:
   void output(std::string_view bytes);
@@ -97,6 +101,8 @@ private:
   void scrolled(std::string_view text, bool continues, std::int64_t stamp);
   void line_done();
   void flush_lines();
+  const Place& place_at(std::chrono::microseconds offset) const;
+  std::vector<OutputLine> remaining_lines() const;
   void check_alternate();
 
   const PromptParser& m_prompts;

@@ -39,6 +39,9 @@ struct SessionRecord
 class SessionWriter : public ExtractorSink
 {
 public:
+  // Rows of a live session that stand only until its next update (Extractor::snapshot(): the
+  // screen as it is, a full-screen program still running).
+  virtual ExtractorSink& provisional() = 0;
   // The record as it is known at the end (state, end time, exit).
   virtual util::Result<void> commit(const SessionRecord& final_record) = 0;
 };
@@ -105,6 +108,10 @@ public:
   // Replaces the session's rows (when commit() is called).
   virtual util::Result<std::unique_ptr<SessionWriter>>
   replace_session(const SessionRecord& record) = 0;
+  // Adds rows to a session indexed before (a live one, as it grows): its rows stay, but for
+  // the provisional ones, which the new provisional rows replace. Fails if it is not indexed.
+  virtual util::Result<std::unique_ptr<SessionWriter>>
+  extend_session(const SessionRecord& record) = 0;
   // Removes the sessions whose ids are not in `keep` (their recordings are gone); how many.
   virtual util::Result<std::size_t>
   remove_sessions_except(const std::vector<std::string>& keep) = 0;

@@ -1,6 +1,7 @@
 #include "index/indexer.hpp"
 
 #include "format/recording_reader.hpp"
+#include "index/extractor.hpp"
 #include "util/fd.hpp"
 #include "util/file.hpp"
 
@@ -8,6 +9,9 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+
+#include <variant>
+#include <vector>
 
 namespace shelltrail::index {
 namespace {
@@ -64,6 +68,53 @@ record_for(const format::Metadata& metadata, const std::string& path, const stru
                                     metadata.clock->max_error_us / 1000);
   }
   return record;
+}
+
+// Rows the extractor gave since the last update of a live session, until they are written.
+class HeldRows final : public ExtractorSink
+{
+public:
+  void command(const CommandRecord& record) override
+  {
+    m_rows.emplace_back(record);
+  }
+  void activity(const ActivityRecord& record) override
+  {
+    m_rows.emplace_back(record);
+  }
+  void output_line(const OutputLine& line) override
+  {
+    m_rows.emplace_back(line);
+  }
+  // To `sink`, in the order they came, and forgotten.
+  void give(ExtractorSink& sink)
+  {
+    for (const auto& row : m_rows) {
+      if (const auto* command = std::get_if<CommandRecord>(&row)) {
+        sink.command(*command);
+      } else if (const auto* activity = std::get_if<ActivityRecord>(&row)) {
+        sink.activity(*activity);
+      } else {
+        sink.output_line(std::get<OutputLine>(row));
+      }
+    }
+    m_rows.clear();
+  }
+
+private:
+  std::vector<std::variant<CommandRecord, ActivityRecord, OutputLine>> m_rows;
+};
+
+// What one event tells the session's record.
+void note_event(SessionRecord& record, const format::Event& event)
+{
+  record.end_ns = record.start_ns + event.time.count() * 1000;
+  if (const auto* end = std::get_if<format::End>(&event.data)) {
+    record.exit = end->termination == format::Termination::signaled
+                      ? fmt::format("sig {}", end->value)
+                  : end->termination == format::Termination::exited ? fmt::format("{}", end->value)
+                                                                    : std::string();
+  }
 }
 
 } // namespace
@@ -126,14 +177,9 @@ index_recording(IndexStore& store, const PromptParser& prompts, const std::strin
       break;
     }
     const format::Event& event = **next;
-    record.end_ns = record.start_ns + event.time.count() * 1000;
+    note_event(record, event);
     if (const auto* out = std::get_if<format::Output>(&event.data)) {
       result.output_bytes += out->bytes.size();
-    } else if (const auto* end = std::get_if<format::End>(&event.data)) {
-      record.exit =
-          end->termination == format::Termination::signaled ? fmt::format("sig {}", end->value)
-          : end->termination == format::Termination::exited ? fmt::format("{}", end->value)
-                                                            : std::string();
     }
     extractor.event(event);
   }
@@ -145,6 +191,131 @@ index_recording(IndexStore& store, const PromptParser& prompts, const std::strin
   result.lines = sink.lines;
   result.text_bytes = sink.text_bytes;
   return result;
+}
+
+// --- live sessions ---
+
+struct LiveIndexer::State
+{
+  // The file as it was when following began: compaction replaces a finished recording under
+  // the same name right after the session.
+  util::Fd fd;
+  std::string fd_path;
+  std::optional<format::RecordingReader> reader;
+  std::optional<format::ResumePoint> boundary; // where reading starts again
+  std::uint64_t size_read = 0;                 // the file's size when it was last read
+  bool final_read = false; // the recorder has stopped: the file is read once more
+  bool in_index = false;   // rows written: later updates add to them
+  HeldRows rows;
+  std::unique_ptr<Extractor> extractor;
+};
+
+LiveIndexer::LiveIndexer(std::string path, std::unique_ptr<State> state)
+    : m_path(std::move(path)), m_state(std::move(state))
+{}
+
+LiveIndexer::~LiveIndexer() = default;
+
+util::Result<std::unique_ptr<LiveIndexer>> LiveIndexer::start(const PromptParser& prompts,
+                                                              const std::string& path)
+{
+  auto state = std::make_unique<State>();
+  ST_TRY_ASSIGN(state->fd, util::open_file(path, O_RDONLY));
+  state->fd_path = "/proc/self/fd/" + std::to_string(state->fd.get());
+  ST_TRY_ASSIGN(format::RecordingReader reader, format::RecordingReader::open(state->fd_path));
+  struct stat st
+  {};
+  if (::fstat(state->fd.get(), &st) != 0) {
+    return util::fail(util::Error::from_errno(errno, path));
+  }
+  std::unique_ptr<LiveIndexer> live(new LiveIndexer(path, nullptr));
+  live->m_record = record_for(reader.metadata(), path, st);
+  state->extractor = std::make_unique<Extractor>(reader.metadata(), prompts, state->rows);
+  state->reader.emplace(std::move(reader));
+  live->m_state = std::move(state);
+  return live;
+}
+
+util::Result<bool> LiveIndexer::update(IndexStore& store)
+{
+  State& st = *m_state;
+  struct stat now
+  {};
+  if (::fstat(st.fd.get(), &now) != 0) {
+    return util::fail(util::Error::from_errno(errno, m_path));
+  }
+  const auto size = static_cast<std::uint64_t>(now.st_size);
+  const bool live = util::is_locked_exclusively(st.fd.get());
+  if (!st.reader) {
+    // Read again from where reading stopped, once there is more, or once more after the
+    // recorder stopped (its last frame may have been read while it was being written).
+    if (size == st.size_read && live) {
+      return false;
+    }
+    st.final_read = !live;
+    if (!st.boundary) {
+      return util::fail(util::ErrorKind::corrupt, "{}: cannot follow the recording", m_path);
+    }
+    ST_TRY_ASSIGN(format::RecordingReader reader,
+                  format::RecordingReader::open_at(st.fd_path, *st.boundary));
+    st.reader.emplace(std::move(reader));
+  }
+  st.size_read = size;
+
+  bool ended = false;
+  for (;;) {
+    if (auto point = st.reader->boundary()) {
+      st.boundary = std::move(point);
+    }
+    auto next = st.reader->next();
+    if (!next) {
+      if (live && st.boundary) {
+        st.reader.reset(); // a frame being written can look damaged: read it again later
+        break;
+      }
+      m_record.state = next.error().kind() == util::ErrorKind::corrupt ? "damaged" : "incomplete";
+      m_record.problem = next.error().message();
+      ended = true;
+      break;
+    }
+    if (!*next) {
+      const format::Ending& ending = st.reader->ending();
+      if (ending.complete) {
+        m_record.state = "complete";
+        m_record.problem.clear();
+        ended = true;
+      } else if (!live && st.final_read) {
+        m_record.state = "incomplete";
+        m_record.problem = ending.incomplete_reason;
+        ended = true;
+      } else {
+        st.reader.reset();
+      }
+      break;
+    }
+    note_event(m_record, **next);
+    st.extractor->event(**next);
+  }
+  if (!ended) {
+    m_record.state = "live";
+    m_record.problem.clear();
+  }
+  m_record.file_size = size;
+  m_record.file_mtime_ns =
+      static_cast<std::int64_t>(now.st_mtim.tv_sec) * 1'000'000'000 + now.st_mtim.tv_nsec;
+
+  ST_TRY_ASSIGN(std::unique_ptr<SessionWriter> writer,
+                st.in_index ? store.extend_session(m_record) : store.replace_session(m_record));
+  if (ended) {
+    st.extractor->finish();
+  }
+  st.rows.give(*writer);
+  if (!ended) {
+    st.extractor->snapshot(writer->provisional());
+  }
+  ST_TRY(writer->commit(m_record));
+  st.in_index = true;
+  return ended;
 }
 
 } // namespace shelltrail::index

@@ -58,7 +58,8 @@ CREATE TABLE commands(
   host TEXT NOT NULL,
   cwd TEXT NOT NULL,
   prompt TEXT NOT NULL,
-  command TEXT NOT NULL);
+  command TEXT NOT NULL,
+  provisional INTEGER NOT NULL DEFAULT 0); -- 1: stands until the live session's next update
 CREATE INDEX commands_session ON commands(session, time_ns);
 CREATE INDEX commands_time ON commands(time_ns);
 CREATE VIRTUAL TABLE commands_fts USING fts5(
@@ -68,7 +69,8 @@ CREATE TABLE output_blocks(
   session INTEGER NOT NULL REFERENCES sessions(id),
   first_offset_us INTEGER NOT NULL,
   raw_size INTEGER NOT NULL,
-  data BLOB NOT NULL);
+  data BLOB NOT NULL,
+  provisional INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE session_places( -- the target users and hosts of a session's screen text
   session INTEGER NOT NULL REFERENCES sessions(id),
   user TEXT NOT NULL,
@@ -293,17 +295,62 @@ public:
                       std::int64_t session_row,
                       std::int64_t start_ns,
                       std::int64_t next_block)
-      : m_store(store), m_session(session_row), m_start_ns(start_ns), m_next_block(next_block)
+      : m_store(store), m_session(session_row), m_start_ns(start_ns), m_next_block(next_block),
+        m_provisional(*this)
   {}
   ~SqliteSessionWriter() override;
 
-  void command(const CommandRecord& record) override;
-  void activity(const ActivityRecord& record) override;
-  void output_line(const OutputLine& line) override;
+  void command(const CommandRecord& record) override
+  {
+    add_command(record, false);
+  }
+  void activity(const ActivityRecord& record) override
+  {
+    add_activity(record, false);
+  }
+  void output_line(const OutputLine& line) override
+  {
+    add_line(m_main, line);
+  }
+  ExtractorSink& provisional() override
+  {
+    return m_provisional;
+  }
   util::Result<void> commit(const SessionRecord& final_record) override;
 
 private:
-  void flush_block();
+  // Screen lines on their way into a block.
+  struct Block
+  {
+    bool provisional = false;
+    std::vector<OutputLine> lines;
+    std::size_t bytes = 0;
+  };
+  class ProvisionalSink final : public ExtractorSink
+  {
+  public:
+    explicit ProvisionalSink(SqliteSessionWriter& writer) : m_writer(writer) {}
+    void command(const CommandRecord& record) override
+    {
+      m_writer.add_command(record, true);
+    }
+    void activity(const ActivityRecord& record) override
+    {
+      m_writer.add_activity(record, true);
+    }
+    void output_line(const OutputLine& line) override
+    {
+      m_writer.add_line(m_writer.m_provisional_lines, line);
+    }
+
+  private:
+    SqliteSessionWriter& m_writer;
+  };
+
+  void add_command(const CommandRecord& record, bool provisional);
+  void add_activity(const ActivityRecord& record, bool provisional);
+  void add_line(Block& block, const OutputLine& line);
+  void flush_block(Block& block);
   void keep(util::Result<void> result)
   {
     if (!result && !m_error) {
@@ -317,10 +364,10 @@ private:
   std::int64_t m_next_block;
   std::optional<util::Error> m_error;
   bool m_done = false;
-  // The block being filled.
   std::set<std::pair<std::string, std::string>> m_session_places; // already in session_places
-  std::vector<OutputLine> m_lines;
-  std::size_t m_bytes = 0;
+  Block m_main;
+  Block m_provisional_lines{true, {}, 0};
+  ProvisionalSink m_provisional;
   util::Bytes m_raw;
   util::Bytes m_compressed;
   format::ZstdCompressor m_compressor{k_block_level};
@@ -336,6 +383,7 @@ public:
   util::Result<std::optional<SessionRecord>> indexed(const std::string& session_id) override;
   util::Result<std::unique_ptr<SessionWriter>>
   replace_session(const SessionRecord& record) override;
+  util::Result<std::unique_ptr<SessionWriter>> extend_session(const SessionRecord& record) override;
   util::Result<std::size_t> remove_sessions_except(const std::vector<std::string>& keep) override;
   util::Result<std::optional<SessionRecord>> session(const std::string& id_or_prefix) override;
   util::Result<std::vector<SearchHit>> search(const SearchQuery& query) override;
@@ -353,7 +401,8 @@ public:
   Statement update_session;
 
 private:
-  util::Result<void> delete_session_rows(std::int64_t session_row);
+  // All the session's rows and the session itself, or only its provisional rows.
+  util::Result<void> delete_session_rows(std::int64_t session_row, bool provisional_only = false);
   util::Result<void> search_commands(const SearchQuery& query, std::vector<SearchHit>& hits);
   util::Result<void> search_output(const SearchQuery& query, std::vector<SearchHit>& hits);
 
@@ -415,14 +464,15 @@ util::Result<void> SqliteStore::prepare()
       insert_command,
       Statement::prepare(db,
                          "INSERT INTO commands(session, time_ns, offset_us, end_ns, activity, "
-                         "user, host, cwd, prompt, command) VALUES(?,?,?,?,?,?,?,?,?,?)"));
+                         "user, host, cwd, prompt, command, provisional) "
+                         "VALUES(?,?,?,?,?,?,?,?,?,?,?)"));
   ST_TRY_ASSIGN(insert_command_fts,
                 Statement::prepare(db, "INSERT INTO commands_fts(rowid, command) VALUES(?,?)"));
   ST_TRY_ASSIGN(
       insert_block,
       Statement::prepare(db,
-                         "INSERT INTO output_blocks(id, session, first_offset_us, raw_size, data) "
-                         "VALUES(?,?,?,?,?)"));
+                         "INSERT INTO output_blocks(id, session, first_offset_us, raw_size, data, "
+                         "provisional) VALUES(?,?,?,?,?,?)"));
   ST_TRY_ASSIGN(insert_block_fts,
                 Statement::prepare(db, "INSERT INTO output_fts(rowid, text) VALUES(?,?)"));
   ST_TRY_ASSIGN(insert_session_place,
@@ -475,15 +525,17 @@ util::Result<std::optional<SessionRecord>> SqliteStore::session(const std::strin
   return std::optional<SessionRecord>(found[0]);
 }
 
-util::Result<void> SqliteStore::delete_session_rows(std::int64_t session_row)
+util::Result<void> SqliteStore::delete_session_rows(std::int64_t session_row, bool provisional_only)
 {
+  const std::string_view only = provisional_only ? " AND provisional = 1" : "";
   sqlite3* db = m_db.get();
   // FTS rows are deleted by giving their text back (contentless output: from the blocks; commands
   // from their table, activities were never in it).
   ST_TRY_ASSIGN(Statement blocks,
                 Statement::prepare(db,
                                    "SELECT id, first_offset_us, raw_size, data FROM output_blocks "
-                                   "WHERE session = ?"));
+                                   "WHERE session = ?" +
+                                       std::string(only)));
   ST_TRY_ASSIGN(Statement delete_block,
                 Statement::prepare(
                     db, "INSERT INTO output_fts(output_fts, rowid, text) VALUES('delete',?,?)"));
@@ -505,9 +557,17 @@ util::Result<void> SqliteStore::delete_session_rows(std::int64_t session_row)
   }
   ST_TRY(exec(db,
               fmt::format("INSERT INTO commands_fts(commands_fts, rowid, command) SELECT 'delete', "
-                          "id, command FROM commands WHERE session = {} AND activity = 0",
-                          session_row)
+                          "id, command FROM commands WHERE session = {} AND activity = 0{}",
+                          session_row,
+                          only)
                   .c_str()));
+  if (provisional_only) {
+    return exec(db,
+                fmt::format("DELETE FROM commands WHERE session = {0} AND provisional = 1; DELETE "
+                            "FROM output_blocks WHERE session = {0} AND provisional = 1;",
+                            session_row)
+                    .c_str());
+  }
   ST_TRY(
       exec(db,
            fmt::format("DELETE FROM commands WHERE session = {0}; DELETE FROM output_blocks WHERE "
@@ -539,6 +599,36 @@ SqliteStore::replace_session(const SessionRecord& record)
     bind_session(insert, record);
     ST_TRY(insert.run());
     const std::int64_t row = sqlite3_last_insert_rowid(db);
+    ST_TRY_ASSIGN(Statement last,
+                  Statement::prepare(db, "SELECT coalesce(max(id), 0) FROM output_blocks"));
+    ST_TRY(last.step());
+    return std::unique_ptr<SessionWriter>(
+        std::make_unique<SqliteSessionWriter>(*this, row, record.start_ns, last.integer(0) + 1));
+  };
+  auto writer = body();
+  if (!writer) {
+    (void)exec(db, "ROLLBACK");
+  }
+  return writer;
+}
+
+util::Result<std::unique_ptr<SessionWriter>>
+SqliteStore::extend_session(const SessionRecord& record)
+{
+  sqlite3* db = m_db.get();
+  ST_TRY(exec(db, "BEGIN IMMEDIATE"));
+  auto body = [&]() -> util::Result<std::unique_ptr<SessionWriter>> {
+    ST_TRY_ASSIGN(Statement find,
+                  Statement::prepare(db, "SELECT id FROM sessions WHERE session_id = ?"));
+    find.bind(record.session_id);
+    ST_TRY_ASSIGN(const bool found, find.step());
+    if (!found) {
+      return util::fail(util::ErrorKind::not_found,
+                        "session {} is not in the index: it cannot be extended",
+                        record.session_id);
+    }
+    const std::int64_t row = find.integer(0);
+    ST_TRY(delete_session_rows(row, true));
     ST_TRY_ASSIGN(Statement last,
                   Statement::prepare(db, "SELECT coalesce(max(id), 0) FROM output_blocks"));
     ST_TRY(last.step());
@@ -587,7 +677,7 @@ SqliteSessionWriter::~SqliteSessionWriter()
   }
 }
 
-void SqliteSessionWriter::command(const CommandRecord& record)
+void SqliteSessionWriter::add_command(const CommandRecord& record, bool provisional)
 {
   if (m_error) {
     return;
@@ -604,12 +694,13 @@ void SqliteSessionWriter::command(const CommandRecord& record)
            .bind(record.place.cwd)
            .bind(record.prompt)
            .bind(record.command)
+           .bind(std::int64_t{provisional ? 1 : 0})
            .run());
   const std::int64_t id = sqlite3_last_insert_rowid(m_store.db());
   keep(m_store.insert_command_fts.reset().bind(id).bind(record.command).run());
 }
 
-void SqliteSessionWriter::activity(const ActivityRecord& record)
+void SqliteSessionWriter::add_activity(const ActivityRecord& record, bool provisional)
 {
   if (m_error) {
     return;
@@ -625,25 +716,27 @@ void SqliteSessionWriter::activity(const ActivityRecord& record)
            .bind(record.place.cwd)
            .bind(std::string_view())
            .bind(record.program)
+           .bind(std::int64_t{provisional ? 1 : 0})
            .run());
 }
 
-void SqliteSessionWriter::output_line(const OutputLine& line)
+void SqliteSessionWriter::add_line(Block& block, const OutputLine& line)
 {
   if (m_error) {
     return;
   }
-  if (!m_lines.empty() &&
-      (m_lines.size() == k_block_lines || m_bytes + line.text.size() > k_block_bytes)) {
-    flush_block();
+  if (!block.lines.empty() &&
+      (block.lines.size() == k_block_lines || block.bytes + line.text.size() > k_block_bytes)) {
+    flush_block(block);
   }
-  m_bytes += line.text.size() + 1;
-  m_lines.push_back(line);
+  block.bytes += line.text.size() + 1;
+  block.lines.push_back(line);
 }
 
-void SqliteSessionWriter::flush_block()
+void SqliteSessionWriter::flush_block(Block& block)
 {
-  if (m_lines.empty()) {
+  const std::vector<OutputLine>& lines = block.lines;
+  if (lines.empty()) {
     return;
   }
   using PlaceView = std::pair<std::string_view, std::string_view>; // user, host
@@ -657,12 +750,12 @@ void SqliteSessionWriter::flush_block()
     places.push_back(place);
     return static_cast<std::uint64_t>(places.size() - 1);
   };
-  for (const OutputLine& line : m_lines) {
+  for (const OutputLine& line : lines) {
     (void)place_number(line);
   }
   m_raw.clear();
   util::ByteWriter out(m_raw);
-  out.varint(m_lines.size());
+  out.varint(lines.size());
   out.varint(places.size());
   for (const auto& [user, host] : places) {
     out.varint(user.size());
@@ -673,14 +766,14 @@ void SqliteSessionWriter::flush_block()
       keep(m_store.insert_session_place.reset().bind(m_session).bind(user).bind(host).run());
     }
   }
-  std::chrono::microseconds previous = m_lines.front().offset;
-  for (const OutputLine& line : m_lines) {
+  std::chrono::microseconds previous = lines.front().offset;
+  for (const OutputLine& line : lines) {
     out.svarint((line.offset - previous).count());
     out.varint(place_number(line));
     previous = line.offset;
   }
   const std::size_t text_start = m_raw.size();
-  for (const OutputLine& line : m_lines) {
+  for (const OutputLine& line : lines) {
     out.raw(line.text);
     out.u8('\n');
   }
@@ -689,22 +782,24 @@ void SqliteSessionWriter::flush_block()
   keep(m_store.insert_block.reset()
            .bind(id)
            .bind(m_session)
-           .bind(static_cast<std::int64_t>(m_lines.front().offset.count()))
+           .bind(static_cast<std::int64_t>(lines.front().offset.count()))
            .bind(static_cast<std::int64_t>(m_raw.size()))
            .bind_blob(m_compressed)
+           .bind(std::int64_t{block.provisional ? 1 : 0})
            .run());
   // One row of the word index per block: a word in many lines of it is listed once.
   keep(m_store.insert_block_fts.reset()
            .bind(id)
            .bind(util::as_text(std::span<const std::byte>(m_raw).subspan(text_start)))
            .run());
-  m_lines.clear();
-  m_bytes = 0;
+  block.lines.clear();
+  block.bytes = 0;
 }
 
 util::Result<void> SqliteSessionWriter::commit(const SessionRecord& final_record)
 {
-  flush_block();
+  flush_block(m_main);
+  flush_block(m_provisional_lines);
   if (!m_error) {
     bind_session(m_store.update_session.reset(), final_record);
     m_store.update_session.bind(m_session);

@@ -17,7 +17,7 @@ namespace shelltrail::index {
 
 // The schema version this build writes; an index of another version is refused with a message
 // that says to rebuild it.
-inline constexpr int k_index_schema_version = 2;
+inline constexpr int k_index_schema_version = 3;
 
 enum class OpenMode {
   read,       // the index must exist

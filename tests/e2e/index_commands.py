@@ -130,7 +130,7 @@ def after_session_running():
     """Processes that still work on the spool: the recorder starts `shelltrail compact` (and,
     with `index` on, indexing) detached when a session ends. Its command line names the
     recording; before its exec it is a copy of the recorder, whose command line names SPOOL. It is
-    detached: not below the tmux server, where the live sessions are."""
+    detached: not below the tmux server, where the live sessions are. (`index --follow` stays.)"""
     server = int(t.tmux("display-message", "-p", "#{pid}").strip())
     panes = set(descendants(server)) | {server, os.getpid()}  # live sessions, the test
     found = []
@@ -142,7 +142,7 @@ def after_session_running():
                 argv = f.read().split(b"\0")
         except OSError:
             continue
-        if any(SPOOL.encode() in arg for arg in argv):
+        if any(SPOOL.encode() in arg for arg in argv) and b"--follow" not in argv:
             found.append(b" ".join(argv).decode("utf-8", "replace"))
     return found
 
@@ -663,6 +663,59 @@ def timeline_interleaves_two_operators():
           "the HTML report as Chromium shows it lists the timeline in order: %r" % timeline)
     check(all(r[4] == "shelltrail play %s --at %s" % (e["session"], e["offset"])
               for r, e in zip(timeline, entries)), "each row has its play line: %r" % timeline)
+
+
+# ---- 4b. a live session, indexed as it goes -------------------------------------------------
+
+@h.case
+def live_session_is_searchable_while_it_runs():
+    """`index --follow` indexes a session while it is recorded: a command and a line of output
+    are found within a few seconds, the session is finished in the index when it ends, and that
+    index equals one made from the finished recording."""
+    index = os.path.join(h.work, "live.sqlite")
+    follower = subprocess.Popen(
+        [h.shelltrail, "index", "--follow", "--interval", "0.2", "--spool", SPOOL,
+         "--index", index], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        erin = Operator("erin", "erin")
+        erin.run("echo live-marker-$((6*7))")
+        started = time.monotonic()
+        found = []
+
+        def finds(query, kind):
+            hits = st_json("search", query, kind, "--index", index)
+            found[:] = hits
+            return hits
+
+        t.wait_until("the live command in the index",
+                     lambda: finds("live-marker-$((6*7))", "--commands"), 10)
+        check(found[0]["target_user"] == "erin" and found[0]["target_host"] == "testhost",
+              "the live hit says who and where: %r" % found[0])
+        t.wait_until("the live output line in the index",
+                     lambda: finds("live-marker-42", "--output"), 10)
+        waited = time.monotonic() - started
+        check(waited < 5, "found %.1f s after the command ran" % waited)
+        # It goes on: the next command joins, nothing is found twice.
+        erin.run("echo second-$((2+3))")
+        t.wait_until("the second command", lambda: finds("second-5", "--output"), 10)
+        check(len(finds("live-marker-42", "--output")) == 1, "one hit: %r" % found)
+        session = found[0]["session"]
+        erin.exit()
+        t.wait_until("the session finished in the index",
+                     lambda: st_json("commands", session, "--index", index)[-1]["command"]
+                     == "exit", 20)
+    finally:
+        follower.terminate()
+        out, err = follower.communicate(timeout=20)
+    check(follower.returncode == 0, "index --follow ends on SIGTERM with 0: %d %r"
+          % (follower.returncode, err))
+    check(err == b"", "index --follow said nothing on stderr: %r" % err)
+    check(b"following " + session.encode() in out, "it said it followed the session: %r" % out)
+    followed = st_json("commands", session, "--index", index)
+    scratch = os.path.join(h.work, "scratch.sqlite")
+    st("index", "-q", "--index", scratch)
+    check(st_json("commands", session, "--index", scratch) == followed,
+          "followed and indexed from scratch give the same commands:\n%r" % followed)
 
 
 # ---- 5. a damaged recording -------------------------------------------------------------------

@@ -14,7 +14,7 @@ sshd_require
 [ "$(id -u)" -eq 0 ] || skip "needs root: setup creates an account and a setuid binary"
 cd "$ST_WORK" || exit 1
 ROOT=$ST_WORK/root
-install -d -m 0755 "$ROOT"
+install -d -m 0755 "$ROOT" "$ROOT/etc/systemd/system"
 id shelltrail >/dev/null 2>&1 || st_at_exit "_st_userdb userdel shelltrail"
 sshd_create_group ops
 sshd_create_user op -G "$ST_GROUP_OPS"
@@ -33,6 +33,12 @@ expect_grep "^Match Group $ST_GROUP_OPS$" setup1.out
 [ "$(stat -c '%U %a' "$ROOT/usr/local/lib/shelltrail/shelltrail-session")" = "shelltrail 4755" ] || fail "recorder owner/mode"
 [ "$(stat -c '%U %a' "$ROOT/etc/shelltrail/shelltrail.toml")" = "root 644" ] || fail "config owner/mode"
 cmp "$SHELLTRAIL" "$ROOT/usr/local/lib/shelltrail/shelltrail-session" || fail "the recorder is not this program"
+expect_grep "^created +index service $ROOT/etc/systemd/system/shelltrail-index.service " setup1.out
+unit=$ROOT/etc/systemd/system/shelltrail-index.service
+grep -qx 'User=shelltrail' "$unit" || fail "the index service runs as the account"
+grep -qx "ExecStart=@$ROOT/usr/local/lib/shelltrail/shelltrail-session shelltrail index --follow --system --quiet" "$unit" \
+  || fail "the index service follows the system spool: $(cat "$unit")"
+grep -qx "ReadWritePaths=$ROOT/var/lib/shelltrail" "$unit" || fail "the index service writes only the state directory"
 
 expect_exit 0 "$SHELLTRAIL" setup --root "$ROOT" --group "$ST_GROUP_OPS" --write
 cp "$ST_WORK/out" setup2.out
