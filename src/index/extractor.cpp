@@ -84,13 +84,18 @@ void Extractor::typed_keys(std::string_view bytes)
     }
     m_pending_enters += enters;
   }
+  // Several Enters at once (a paste without bracketed paste mode): the shell runs the lines one
+  // by one, and the output of one can take the line feed the next Enter waits for.
+  m_burst = enters > 1;
+  m_burst_time = m_time;
+  m_burst_lent = 0;
 }
 
 void Extractor::output(std::string_view bytes)
 {
   // At each line feed that answers an Enter, the line the cursor is on is the submitted one.
   // While lines typed ahead wait for the shell, any line feed may be the shell taking one.
-  while ((m_pending_enters > 0 || !m_typed_ahead.empty()) && !bytes.empty()) {
+  while ((m_pending_enters > 0 || !m_typed_ahead.empty() || m_burst_lent > 0) && !bytes.empty()) {
     const std::size_t lf = bytes.find('\n');
     if (lf == std::string_view::npos) {
       break;
@@ -100,10 +105,10 @@ void Extractor::output(std::string_view bytes)
       --m_pending_enters;
       submitted_line();
       if (m_pending_enters > 0) {
-        m_enter_time = m_time;
+        m_enter_time = m_burst ? m_burst_time : m_time; // (a paste's Enters came together)
       }
-    } else {
-      typed_ahead_line();
+    } else if (m_typed_ahead.empty() || !typed_ahead_line()) {
+      burst_line();
     }
     // The line feed itself, once its line was read: each line feed answers one Enter at most.
     m_model->feed(bytes.substr(lf, 1));
@@ -234,6 +239,9 @@ void Extractor::submitted_line()
   if (!match) {
     // Input to a program, or a line typed ahead, echoed by the terminal, for the shell to take.
     std::string text = trimmed_right(line);
+    if (m_burst) {
+      ++m_burst_lent; // maybe the output of the burst's previous line
+    }
     if (!text.empty()) {
       m_typed_ahead.push_back(TypedAhead{std::move(text), m_enter_time});
       if (m_typed_ahead.size() > k_max_typed_ahead) {
@@ -270,23 +278,23 @@ void Extractor::submitted_line()
   }
 }
 
-void Extractor::typed_ahead_line()
+bool Extractor::typed_ahead_line()
 {
   if (m_model->alternate_screen()) {
-    return;
+    return false;
   }
   const TypedAhead& next = m_typed_ahead.front();
   // Most line feeds are output: the cursor's row must first be the end of the line typed ahead.
   const std::string row = trimmed_right(m_model->row_text(m_model->cursor().row));
   if (row.empty() || (!row.ends_with(next.text) && !next.text.ends_with(row))) {
-    return;
+    return false;
   }
   int first = 0;
   int last = 0;
   auto match = m_prompts.parse(logical_line(m_model->cursor().row, first, last));
   // As echoed, the line may follow output that had no line feed yet.
   if (!match || match->command.empty() || !next.text.ends_with(match->command)) {
-    return;
+    return false;
   }
   take_place(*match);
   CommandRecord record;
@@ -295,6 +303,31 @@ void Extractor::typed_ahead_line()
   record.prompt = std::move(match->prompt);
   record.command = std::move(match->command);
   m_typed_ahead.pop_front();
+  m_continuing = false;
+  m_last_command = std::move(record);
+  m_sink.command(*m_last_command);
+  return true;
+}
+
+void Extractor::burst_line()
+{
+  if (m_burst_lent == 0 || m_model->alternate_screen()) {
+    return;
+  }
+  int first = 0;
+  int last = 0;
+  auto match = m_prompts.parse(logical_line(m_model->cursor().row, first, last));
+  if (!match || match->command.empty()) {
+    return; // output of the burst's lines
+  }
+  --m_burst_lent;
+  m_typed_ahead.clear();
+  take_place(*match);
+  CommandRecord record;
+  record.offset = m_burst_time;
+  record.place = m_place;
+  record.prompt = std::move(match->prompt);
+  record.command = std::move(match->command);
   m_continuing = false;
   m_last_command = std::move(record);
   m_sink.command(*m_last_command);

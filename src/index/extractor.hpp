@@ -96,7 +96,8 @@ private:
   void typed_keys(std::string_view bytes);
   std::string logical_line(int row, int& first, int& last) const;
   void submitted_line();
-  void typed_ahead_line();
+  bool typed_ahead_line();
+  void burst_line();
   void take_place(const PromptMatch& match);
   void scrolled(std::string_view text, bool continues, std::int64_t stamp);
   void line_done();
@@ -127,6 +128,12 @@ private:
     std::chrono::microseconds enter_time{0};
   };
   std::deque<TypedAhead> m_typed_ahead;
+  // The last input had several Enters (a paste without bracketed paste mode), when it came, and
+  // how many of its Enters went to line feeds of lines with no prompt (maybe the output of an
+  // earlier line of it): a prompt line's line feed with no Enter waiting takes one back.
+  bool m_burst = false;
+  std::chrono::microseconds m_burst_time{0};
+  int m_burst_lent = 0;
   std::string m_joined;            // a wrapped line's beginning, while it scrolls off
   std::int64_t m_joined_stamp = 0; // when its last character was written (microseconds)
   std::optional<CommandRecord> m_last_command;

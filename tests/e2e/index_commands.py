@@ -341,6 +341,11 @@ def record_main_session():
     t.wait_until("the pasted lines", lambda: op.prompt + "echo pasted-one" in op.lines()
                  and "echo pasted-two" in op.lines(), 10)
     op.enter(commands=2)
+    # A paste sent as if typed (tmux without -p: no brackets), line breaks included: bash runs
+    # the lines one by one, echoing each after its prompt.
+    t.tmux("set-buffer", "-b", "st-paste", "echo raw-one\necho raw-two\n")
+    t.tmux("paste-buffer", "-d", "-b", "st-paste", "-t", op.pane)
+    op.submitted(commands=2)
     # Typed ahead while a command runs: the terminal echoes the line with no prompt before it;
     # bash reads it when its prompt comes back (no Enter then).
     op.type("sleep 2")

@@ -239,3 +239,40 @@ TEST_F(ExtractorTest, ScreenLinesCarryTheTimeTheyWereWritten)
 
 } // namespace
 } // namespace shelltrail::index
+
+namespace shelltrail::index {
+namespace {
+
+TEST_F(ExtractorTest, APasteOfSeveralLinesWithoutBracketedPasteIsEachCommand)
+{
+  // The terminal sends the lines with their line breaks at once; the shell runs them one by
+  // one, echoing each after its prompt; the first one's output takes a line feed before the
+  // second is echoed.
+  out("alice@db-1:~$ ");
+  in("echo one\recho two\recho three\r");
+  const microseconds pasted = events.back().time;
+  out("echo one\r\none\r\nalice@db-1:~$ echo two\r\ntwo\r\nalice@db-1:~$ echo three\r\nthree\r\n"
+      "alice@db-1:~$ ");
+  // Answers pasted into a program are not commands, and lend nothing to later lines.
+  type("cat");
+  enter("\r\n");
+  in("y\ry\r");
+  out("y\r\ny\r\ny\r\ny\r\n");
+  in("\x04");
+  out("alice@db-1:~$ ");
+  in("\x03");
+  out("^C\r\nalice@db-1:~$ ");
+  type("ls");
+  enter("\r\nfile\r\nalice@db-1:~$ ");
+  Collect sink = run();
+  EXPECT_EQ(commands_of(sink),
+            (std::vector<std::string>{"alice@db-1:~ echo one",
+                                      "alice@db-1:~ echo two",
+                                      "alice@db-1:~ echo three",
+                                      "alice@db-1:~ cat",
+                                      "alice@db-1:~ ls"}));
+  EXPECT_EQ(sink.commands[1].offset, pasted);
+}
+
+} // namespace
+} // namespace shelltrail::index
