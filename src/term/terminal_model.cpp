@@ -738,6 +738,16 @@ void TerminalModel::Impl::apply(const Sequence& sequence)
       // CUP to the cursor's own cell), which tells the model nothing.
       cancel_pending_wrap();
       break;
+    case 'K':
+      // EL to the end: the row ends its line here (a shell redrawing a shorter line over a
+      // wrapped one), as in xterm; libvterm 0.1.4 keeps no such flag.
+      if (sequence.arg(0, 0) == 0) {
+        const VTermPos pos = cursor_position();
+        if (pos.row >= 0 && pos.row < size.rows) {
+          active().set_continues(pos.row, false);
+        }
+      }
+      break;
     case 'r':
       set_scroll_region(sequence);
       break;

@@ -535,6 +535,20 @@ TEST(TerminalModel, ScrolledOffRowsAndContinuation)
   EXPECT_EQ(model.row_text(2), "four");
 }
 
+TEST(TerminalModel, ErasingToTheEndOfARowEndsItsLine)
+{
+  // A shell redrawing a shorter line over a wrapped one erases the rest of each row (EL): the
+  // row it ends on no longer continues on the next one; erasing in the middle keeps the wrap.
+  TerminalModel model(Size{5, 3});
+  model.feed("abcdefgh");
+  EXPECT_TRUE(model.row_continues(0));
+  model.feed("\x1b[1;2H\x1b[1X");
+  EXPECT_TRUE(model.row_continues(0));
+  model.feed("\x1b[1;3H\x1b[K");
+  EXPECT_FALSE(model.row_continues(0));
+  EXPECT_EQ(model.row_text(0), "a");
+}
+
 TEST(TerminalModel, RowsRememberTheStampOfTheirLastCharacter)
 {
   TerminalModel model(Size{10, 3});
