@@ -148,6 +148,23 @@ std::string Extractor::logical_line(int row, int& first, int& last) const
   return line;
 }
 
+std::optional<PromptMatch> Extractor::parse_prompt(std::string_view line) const
+{
+  auto match = m_prompts.parse(line);
+  if (!match || match->user.size() <= m_place.user.size() || m_place.user.empty() ||
+      match->host != m_place.host || !match->user.ends_with(m_place.user)) {
+    return match;
+  }
+  // Output without a line feed before the prompt is glued to it ("done" + "alice@db-1:~$ "): a
+  // user that ends with the current one, on the current host, is the current one.
+  const std::size_t at = line.find(match->user);
+  if (at == std::string_view::npos) {
+    return match;
+  }
+  auto unglued = m_prompts.parse(line.substr(at + match->user.size() - m_place.user.size()));
+  return unglued && unglued->user == m_place.user ? unglued : match;
+}
+
 void Extractor::take_place(const PromptMatch& match)
 {
   const Place before = m_place;
@@ -212,7 +229,7 @@ void Extractor::submitted_line()
     m_sink.command(*m_last_command); // the continuation never came (Ctrl-C)
     m_continuing = false;
   }
-  auto match = m_prompts.parse(line);
+  auto match = parse_prompt(line);
   // A paste of several lines shows them below the prompt's line; the cursor is on the prompt's
   // line (readline redraws the pasted text on Enter: the first line feed ends the first line) or
   // on the last one, as many lines below it as were pasted.
@@ -225,7 +242,7 @@ void Extractor::submitted_line()
         ++up;
       }
       if (up == pasted) {
-        match = m_prompts.parse(logical_line(first, first, last));
+        match = parse_prompt(logical_line(first, first, last));
       }
     }
     int row = last + 1;
@@ -291,7 +308,7 @@ bool Extractor::typed_ahead_line()
   }
   int first = 0;
   int last = 0;
-  auto match = m_prompts.parse(logical_line(m_model->cursor().row, first, last));
+  auto match = parse_prompt(logical_line(m_model->cursor().row, first, last));
   // As echoed, the line may follow output that had no line feed yet.
   if (!match || match->command.empty() || !next.text.ends_with(match->command)) {
     return false;
@@ -316,7 +333,7 @@ void Extractor::burst_line()
   }
   int first = 0;
   int last = 0;
-  auto match = m_prompts.parse(logical_line(m_model->cursor().row, first, last));
+  auto match = parse_prompt(logical_line(m_model->cursor().row, first, last));
   if (!match || match->command.empty()) {
     return; // output of the burst's lines
   }

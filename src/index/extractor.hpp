@@ -98,6 +98,7 @@ private:
   void submitted_line();
   bool typed_ahead_line();
   void burst_line();
+  std::optional<PromptMatch> parse_prompt(std::string_view line) const;
   void take_place(const PromptMatch& match);
   void scrolled(std::string_view text, bool continues, std::int64_t stamp);
   void line_done();

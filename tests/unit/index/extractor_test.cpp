@@ -276,3 +276,22 @@ TEST_F(ExtractorTest, APasteOfSeveralLinesWithoutBracketedPasteIsEachCommand)
 
 } // namespace
 } // namespace shelltrail::index
+
+namespace shelltrail::index {
+namespace {
+
+TEST_F(ExtractorTest, OutputWithoutALineFeedBeforeThePromptIsNotPartOfTheUser)
+{
+  out("alice@db-1:~$ ");
+  type("printf done");
+  enter("\r\ndonealice@db-1:~$ ");
+  type("uptime");
+  enter("\r\n up 3 days\r\nalice@db-1:~$ ");
+  Collect sink = run();
+  EXPECT_EQ(commands_of(sink),
+            (std::vector<std::string>{"alice@db-1:~ printf done", "alice@db-1:~ uptime"}));
+  EXPECT_EQ(sink.commands[1].prompt, "alice@db-1:~$ ");
+}
+
+} // namespace
+} // namespace shelltrail::index
