@@ -1193,7 +1193,8 @@ std::string TerminalModel::Impl::repaint() const
                             saved.shape == cursor_shape;
   const int origin_row = modes.origin ? modes.top : 0;
   const int origin_col = modes.origin && modes.left_right_margins ? modes.left : 0;
-  writer.cursor_position(pos.row - origin_row, pos.col - origin_col);
+  // (Outside them otherwise, the cursor goes to the nearest edge: see docs/player.md.)
+  writer.cursor_position(std::max(pos.row - origin_row, 0), std::max(pos.col - origin_col, 0));
   if (phantom && pos.row >= 0 && pos.row < size.rows && pos.col >= 0 && pos.col < size.cols) {
     writer.pending_wrap(active().row(pos.row)[pos.col]);
   }
