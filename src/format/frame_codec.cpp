@@ -1,8 +1,12 @@
 #include "format/frame_codec.hpp"
 
+#include "util/assert.hpp"
+
 #include <zlib.h>
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 namespace shelltrail::format {
 
@@ -134,6 +138,163 @@ join_headers_first(std::span<const std::byte> split, std::uint16_t count, std::s
   return {};
 }
 
+namespace {
+
+// The size of the event header (type, delta varint, length varint) at the start of `bytes` and
+// the length it gives, or nullopt when it is cut short or a varint is longer than 10 bytes.
+std::optional<std::pair<std::size_t, std::uint64_t>>
+event_header_at(std::span<const std::byte> bytes)
+{
+  std::size_t at = 1; // type
+  std::uint64_t length = 0;
+  for (int field = 0; field < 2; ++field) {
+    std::uint64_t value = 0;
+    int shift = 0;
+    for (;;) {
+      if (at >= bytes.size() || shift > 63) {
+        return std::nullopt;
+      }
+      const auto byte = static_cast<std::uint8_t>(bytes[at++]);
+      value |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+      shift += 7;
+      if ((byte & 0x80) == 0) {
+        break;
+      }
+    }
+    length = value;
+  }
+  return std::pair{at, length};
+}
+
+bool is_events_chunk(std::span<const std::byte> header)
+{
+  return static_cast<ChunkType>(header[0]) == ChunkType::events;
+}
+
+} // namespace
+
+bool split_events_first(std::span<const std::byte> chunks, std::uint16_t count, util::Bytes& out)
+{
+  out.clear();
+  out.reserve(chunks.size());
+  util::Bytes event_headers;
+  util::Bytes rest_bytes;
+  rest_bytes.reserve(chunks.size());
+  std::span<const std::byte> rest = chunks;
+  for (std::uint16_t i = 0; i < count; ++i) {
+    if (rest.size() < k_chunk_header_size) {
+      return false;
+    }
+    const auto header = rest.first(k_chunk_header_size);
+    const std::size_t body_len = body_len_at(header);
+    if (rest.size() - k_chunk_header_size < body_len) {
+      return false;
+    }
+    std::span<const std::byte> body = rest.subspan(k_chunk_header_size, body_len);
+    out.insert(out.end(), header.begin(), header.end());
+    if (is_events_chunk(header)) {
+      while (!body.empty()) {
+        const auto event = event_header_at(body);
+        if (!event || event->second > body.size() - event->first) {
+          return false;
+        }
+        const auto event_header = body.first(event->first);
+        event_headers.insert(event_headers.end(), event_header.begin(), event_header.end());
+        const auto data = body.subspan(event->first, event->second);
+        rest_bytes.insert(rest_bytes.end(), data.begin(), data.end());
+        body = body.subspan(event->first + event->second);
+      }
+    } else {
+      rest_bytes.insert(rest_bytes.end(), body.begin(), body.end());
+    }
+    rest = rest.subspan(k_chunk_header_size + body_len);
+  }
+  if (!rest.empty()) {
+    return false;
+  }
+  out.insert(out.end(), event_headers.begin(), event_headers.end());
+  out.insert(out.end(), rest_bytes.begin(), rest_bytes.end());
+  return true;
+}
+
+util::Result<void>
+join_events_first(std::span<const std::byte> split, std::uint16_t count, std::span<std::byte> out)
+{
+  const std::size_t headers = std::size_t{count} * k_chunk_header_size;
+  if (split.size() != out.size() || split.size() < headers) {
+    return util::fail(util::ErrorKind::corrupt,
+                      "events-first frame of {} bytes cannot hold {} chunk headers",
+                      split.size(),
+                      count);
+  }
+  const auto damaged = [](std::uint16_t chunk) {
+    return util::fail(util::ErrorKind::corrupt,
+                      "events-first frame: the events of chunk {} of the frame do not add up",
+                      chunk);
+  };
+  // Where the events' headers end (and the rest begins): their lengths fill each events body.
+  std::size_t data_at = headers;
+  for (std::uint16_t i = 0; i < count; ++i) {
+    const auto header = split.subspan(std::size_t{i} * k_chunk_header_size, k_chunk_header_size);
+    if (!is_events_chunk(header)) {
+      continue;
+    }
+    std::uint64_t left = body_len_at(header);
+    while (left > 0) {
+      const auto event = event_header_at(split.subspan(data_at));
+      if (!event || event->first > left || event->second > left - event->first) {
+        return damaged(i);
+      }
+      data_at += event->first;
+      left -= event->first + event->second;
+    }
+  }
+  std::size_t header_at = headers;
+  std::size_t at = 0;
+  const auto copy = [&](std::size_t from, std::size_t size) {
+    std::copy(split.begin() + static_cast<std::ptrdiff_t>(from),
+              split.begin() + static_cast<std::ptrdiff_t>(from + size),
+              out.begin() + static_cast<std::ptrdiff_t>(at));
+    at += size;
+  };
+  for (std::uint16_t i = 0; i < count; ++i) {
+    const std::size_t chunk_header = std::size_t{i} * k_chunk_header_size;
+    const auto header = split.subspan(chunk_header, k_chunk_header_size);
+    std::size_t left = body_len_at(header);
+    if (out.size() - at < k_chunk_header_size || left > out.size() - at - k_chunk_header_size) {
+      return damaged(i);
+    }
+    copy(chunk_header, k_chunk_header_size);
+    if (!is_events_chunk(header)) {
+      if (left > split.size() - data_at) {
+        return damaged(i);
+      }
+      copy(data_at, left);
+      data_at += left;
+      continue;
+    }
+    while (left > 0) {
+      const auto event = event_header_at(split.subspan(header_at));
+      ST_ASSERT(event.has_value()); // (checked above)
+      const auto data = static_cast<std::size_t>(event->second);
+      if (data > split.size() - data_at) {
+        return damaged(i);
+      }
+      copy(header_at, event->first);
+      header_at += event->first;
+      copy(data_at, data);
+      data_at += data;
+      left -= event->first + data;
+    }
+  }
+  if (at != out.size() || data_at != split.size()) {
+    return util::fail(util::ErrorKind::corrupt,
+                      "events-first frame: {} bytes after its chunks",
+                      split.size() - data_at);
+  }
+  return {};
+}
+
 util::Result<FrameHeader> decode_frame_header(std::span<const std::byte, k_frame_header_size> bytes)
 {
   if (!std::equal(k_frame_magic.begin(), k_frame_magic.end(), bytes.begin())) {
@@ -154,7 +315,7 @@ util::Result<FrameHeader> decode_frame_header(std::span<const std::byte, k_frame
   if (header_crc != crc32(bytes.first(k_frame_header_size - 4))) {
     return util::fail(util::ErrorKind::corrupt, "frame header checksum mismatch");
   }
-  if (codec > static_cast<std::uint8_t>(Codec::zstd_headers_first)) {
+  if (codec > static_cast<std::uint8_t>(Codec::zstd_events_first)) {
     return util::fail(util::ErrorKind::corrupt, "unknown codec {}", codec);
   }
   h.codec = static_cast<Codec>(codec);

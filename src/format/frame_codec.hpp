@@ -40,6 +40,14 @@ void split_headers_first(std::span<const std::byte> chunks, std::uint16_t count,
 util::Result<void>
 join_headers_first(std::span<const std::byte> split, std::uint16_t count, std::span<std::byte> out);
 
+// Codec 3's payload layout: the chunk headers first, then the headers of the events of the events
+// chunks (type, delta, length: as written), then the events' data and the other chunks' bodies,
+// all in chunk order. split fails (nothing written) when an events body does not parse as
+// events; join fails (corrupt) when the lengths do not add up.
+bool split_events_first(std::span<const std::byte> chunks, std::uint16_t count, util::Bytes& out);
+util::Result<void>
+join_events_first(std::span<const std::byte> split, std::uint16_t count, std::span<std::byte> out);
+
 // Trailer body (without self hash) and its decoding; the self hash is checked by the reader.
 void encode_trailer_fields(const Trailer& trailer, util::Bytes& out);
 util::Result<Trailer> decode_trailer_fields(std::span<const std::byte> body);

@@ -87,13 +87,17 @@ void FrameLoader::load(std::uint64_t offset, LoadedFrame& frame)
     if (auto decoded = m_decompressor.decompress(m_stored, frame.raw); !decoded) {
       return done(Status::damaged, decoded.error().message());
     }
-  } else if (header->codec == Codec::zstd_headers_first) {
+  } else if (header->codec == Codec::zstd_headers_first ||
+             header->codec == Codec::zstd_events_first) {
     m_split.resize(header->raw_len);
     if (auto decoded = m_decompressor.decompress(m_stored, m_split); !decoded) {
       return done(Status::damaged, decoded.error().message());
     }
     frame.raw.resize(header->raw_len);
-    if (auto joined = join_headers_first(m_split, header->chunk_count, frame.raw); !joined) {
+    auto joined = header->codec == Codec::zstd_headers_first
+                      ? join_headers_first(m_split, header->chunk_count, frame.raw)
+                      : join_events_first(m_split, header->chunk_count, frame.raw);
+    if (!joined) {
       return done(Status::damaged, joined.error().message());
     }
   } else {

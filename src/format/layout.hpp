@@ -6,7 +6,8 @@
 //   file_header  := magic[8] = 89 53 54 52 0d 0a 1a 0a ("\x89STR\r\n\x1a\n")
 //                   major:u16 minor:u16 flags:u32 (= 0)                              16 bytes
 //   frame        := frame_header stored_payload[stored_len]
-//   frame_header := magic[4] = "STFR"  codec:u8 (0 none, 1 zstd, 2 zstd headers first)
+//   frame_header := magic[4] = "STFR"  codec:u8 (0 none, 1 zstd, 2 zstd headers first,
+//                   3 zstd events first)
 //                   flags:u8 (= 0)
 //                   chunk_count:u16 (>= 1)  stored_len:u32  raw_len:u32
 //                   first_seq:u64  first_time_us:u64
@@ -54,7 +55,12 @@ inline constexpr std::size_t k_hash_size = 32;
 inline constexpr std::uint32_t k_max_frame_raw_bytes = 16U << 20;
 inline constexpr std::uint32_t k_max_metadata_bytes = 1U << 20;
 
-enum class Codec : std::uint8_t { none = 0, zstd = 1, zstd_headers_first = 2 };
+enum class Codec : std::uint8_t {
+  none = 0,
+  zstd = 1,
+  zstd_headers_first = 2, // chunk headers, then the bodies
+  zstd_events_first = 3,  // chunk headers, then the events' headers, then the rest
+};
 
 enum class ChunkType : std::uint8_t {
   metadata = 1, // body: a UTF-8 JSON object (format/metadata.hpp)
