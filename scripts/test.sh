@@ -52,7 +52,8 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ru
 
 step "fuzzing: ${fuzz_seconds}s per target"
 for target in recording_reader_fuzz recording_fixup_fuzz metadata_fuzz event_fuzz \
-  output_sanitizer_fuzz asciicast_fuzz term_model_fuzz extractor_fuzz key_file_fuzz; do
+  output_sanitizer_fuzz asciicast_fuzz term_model_fuzz extractor_fuzz key_file_fuzz \
+  frame_layout_fuzz; do
   binary="build-asan/tests/fuzz/$target"
   seeds="tests/fuzz/corpus/$target"
   work="build-asan/fuzz-corpus/$target"
