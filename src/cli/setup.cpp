@@ -199,6 +199,22 @@ util::Result<void> ensure_config(const JumpBox& box)
   return {};
 }
 
+// Writes `text` as `file` (mode 0644) in one step: beside it first, then renamed over it.
+util::Result<void> replace_file(const std::string& file, std::string_view text)
+{
+  const std::string temporary = file + ".new";
+  (void)::unlink(temporary.c_str());
+  {
+    ST_TRY_ASSIGN(util::Fd fd,
+                  util::open_file(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644));
+    ST_TRY(util::write_all(fd, util::as_bytes(text)));
+  }
+  if (::rename(temporary.c_str(), file.c_str()) != 0) {
+    return util::fail(util::Error::from_errno(errno, "installing " + file));
+  }
+  return {};
+}
+
 util::Result<void> install_sshd_block(const JumpBox& box)
 {
   const std::string file = box.sshd_dropin();
@@ -209,16 +225,7 @@ util::Result<void> install_sshd_block(const JumpBox& box)
     return {};
   }
   ST_TRY(util::make_directories(std::filesystem::path(file).parent_path().string(), 0755));
-  const std::string temporary = file + ".new";
-  (void)::unlink(temporary.c_str());
-  {
-    ST_TRY_ASSIGN(util::Fd fd,
-                  util::open_file(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644));
-    ST_TRY(util::write_all(fd, util::as_bytes(block)));
-  }
-  if (::rename(temporary.c_str(), file.c_str()) != 0) {
-    return util::fail(util::Error::from_errno(errno, "installing " + file));
-  }
+  ST_TRY(replace_file(file, block));
   // Debian's sshd_config includes sshd_config.d/*.conf; a block sshd rejects must not stay.
   const std::string main_config = box.path("/etc/ssh/sshd_config");
   if (::access(main_config.c_str(), R_OK) == 0) {
@@ -253,16 +260,7 @@ util::Result<void> ensure_index_service(const JumpBox& box)
     step("ok", "index service " + file);
     return {};
   }
-  const std::string temporary = file + ".new";
-  (void)::unlink(temporary.c_str());
-  {
-    ST_TRY_ASSIGN(util::Fd fd,
-                  util::open_file(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644));
-    ST_TRY(util::write_all(fd, util::as_bytes(unit)));
-  }
-  if (::rename(temporary.c_str(), file.c_str()) != 0) {
-    return util::fail(util::Error::from_errno(errno, "installing " + file));
-  }
+  ST_TRY(replace_file(file, unit));
   step(existing ? "fixed" : "created",
        "index service " + file +
            " (start it: systemctl daemon-reload; systemctl enable --now shelltrail-index)");

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -401,6 +402,11 @@ public:
   Statement update_session;
 
 private:
+  // In one transaction, committed by the writer: `make_row` makes the session's row ready.
+  util::Result<std::unique_ptr<SessionWriter>>
+  begin_session(const SessionRecord& record,
+                const std::function<util::Result<std::int64_t>()>& make_row);
+  util::Result<std::optional<std::int64_t>> session_row(const std::string& session_id);
   // All the session's rows and the session itself, or only its provisional rows.
   util::Result<void> delete_session_rows(std::int64_t session_row, bool provisional_only = false);
   util::Result<void> search_commands(const SearchQuery& query, std::vector<SearchHit>& hits);
@@ -579,26 +585,13 @@ util::Result<void> SqliteStore::delete_session_rows(std::int64_t session_row, bo
 }
 
 util::Result<std::unique_ptr<SessionWriter>>
-SqliteStore::replace_session(const SessionRecord& record)
+SqliteStore::begin_session(const SessionRecord& record,
+                           const std::function<util::Result<std::int64_t>()>& make_row)
 {
   sqlite3* db = m_db.get();
   ST_TRY(exec(db, "BEGIN IMMEDIATE"));
   auto body = [&]() -> util::Result<std::unique_ptr<SessionWriter>> {
-    ST_TRY_ASSIGN(Statement find,
-                  Statement::prepare(db, "SELECT id FROM sessions WHERE session_id = ?"));
-    find.bind(record.session_id);
-    ST_TRY_ASSIGN(const bool found, find.step());
-    if (found) {
-      ST_TRY(delete_session_rows(find.integer(0)));
-    }
-    ST_TRY_ASSIGN(Statement insert,
-                  Statement::prepare(db,
-                                     fmt::format("INSERT INTO sessions({}) VALUES({})",
-                                                 k_session_columns,
-                                                 "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?")));
-    bind_session(insert, record);
-    ST_TRY(insert.run());
-    const std::int64_t row = sqlite3_last_insert_rowid(db);
+    ST_TRY_ASSIGN(const std::int64_t row, make_row());
     ST_TRY_ASSIGN(Statement last,
                   Statement::prepare(db, "SELECT coalesce(max(id), 0) FROM output_blocks"));
     ST_TRY(last.step());
@@ -612,34 +605,47 @@ SqliteStore::replace_session(const SessionRecord& record)
   return writer;
 }
 
+util::Result<std::optional<std::int64_t>> SqliteStore::session_row(const std::string& session_id)
+{
+  ST_TRY_ASSIGN(Statement find,
+                Statement::prepare(m_db.get(), "SELECT id FROM sessions WHERE session_id = ?"));
+  find.bind(session_id);
+  ST_TRY_ASSIGN(const bool found, find.step());
+  return found ? std::optional<std::int64_t>(find.integer(0)) : std::nullopt;
+}
+
+util::Result<std::unique_ptr<SessionWriter>>
+SqliteStore::replace_session(const SessionRecord& record)
+{
+  return begin_session(record, [&]() -> util::Result<std::int64_t> {
+    ST_TRY_ASSIGN(const std::optional<std::int64_t> before, session_row(record.session_id));
+    if (before) {
+      ST_TRY(delete_session_rows(*before));
+    }
+    ST_TRY_ASSIGN(Statement insert,
+                  Statement::prepare(m_db.get(),
+                                     fmt::format("INSERT INTO sessions({}) VALUES({})",
+                                                 k_session_columns,
+                                                 "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?")));
+    bind_session(insert, record);
+    ST_TRY(insert.run());
+    return sqlite3_last_insert_rowid(m_db.get());
+  });
+}
+
 util::Result<std::unique_ptr<SessionWriter>>
 SqliteStore::extend_session(const SessionRecord& record)
 {
-  sqlite3* db = m_db.get();
-  ST_TRY(exec(db, "BEGIN IMMEDIATE"));
-  auto body = [&]() -> util::Result<std::unique_ptr<SessionWriter>> {
-    ST_TRY_ASSIGN(Statement find,
-                  Statement::prepare(db, "SELECT id FROM sessions WHERE session_id = ?"));
-    find.bind(record.session_id);
-    ST_TRY_ASSIGN(const bool found, find.step());
-    if (!found) {
+  return begin_session(record, [&]() -> util::Result<std::int64_t> {
+    ST_TRY_ASSIGN(const std::optional<std::int64_t> row, session_row(record.session_id));
+    if (!row) {
       return util::fail(util::ErrorKind::not_found,
                         "session {} is not in the index: it cannot be extended",
                         record.session_id);
     }
-    const std::int64_t row = find.integer(0);
-    ST_TRY(delete_session_rows(row, true));
-    ST_TRY_ASSIGN(Statement last,
-                  Statement::prepare(db, "SELECT coalesce(max(id), 0) FROM output_blocks"));
-    ST_TRY(last.step());
-    return std::unique_ptr<SessionWriter>(
-        std::make_unique<SqliteSessionWriter>(*this, row, record.start_ns, last.integer(0) + 1));
-  };
-  auto writer = body();
-  if (!writer) {
-    (void)exec(db, "ROLLBACK");
-  }
-  return writer;
+    ST_TRY(delete_session_rows(*row, true));
+    return *row;
+  });
 }
 
 util::Result<std::size_t> SqliteStore::remove_sessions_except(const std::vector<std::string>& keep)
