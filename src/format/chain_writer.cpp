@@ -1,36 +1,56 @@
 #include "format/chain_writer.hpp"
 
 #include "format/frame_codec.hpp"
+#include "util/assert.hpp"
 #include "util/file.hpp"
 
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 
 namespace shelltrail::format {
 namespace {
 
-// Writes all of `parts` at `offset`; on failure cuts the file back to `offset`.
+// Writes all of `parts` at `offset` (one pwritev when the kernel takes it all, as it does for
+// regular files); on failure cuts the file back to `offset`.
 util::Result<void> write_parts_at(const util::Fd& fd,
                                   std::uint64_t offset,
                                   std::span<const std::span<const std::byte>> parts)
 {
+  constexpr std::size_t k_max_parts = 4;
+  ST_ASSERT(parts.size() <= k_max_parts);
+  std::array<iovec, k_max_parts> vectors{};
+  std::size_t count = 0;
+  for (const auto part : parts) {
+    if (!part.empty()) {
+      vectors[count++] = {const_cast<std::byte*>(part.data()), part.size()};
+    }
+  }
   std::uint64_t position = offset;
-  for (auto part : parts) {
-    while (!part.empty()) {
-      const ssize_t n = ::pwrite(fd.get(), part.data(), part.size(), static_cast<off_t>(position));
-      if (n < 0 && errno == EINTR) {
-        continue;
-      }
-      if (n <= 0) {
-        const int error = n < 0 ? errno : ENOSPC;
-        // Leave no torn frame for a later successful frame to follow.
-        (void)::ftruncate(fd.get(), static_cast<off_t>(offset));
-        return util::fail(util::Error::from_errno(error, "write"));
-      }
-      part = part.subspan(static_cast<std::size_t>(n));
-      position += static_cast<std::uint64_t>(n);
+  std::size_t first = 0;
+  while (first < count) {
+    const ssize_t n = ::pwritev(
+        fd.get(), &vectors[first], static_cast<int>(count - first), static_cast<off_t>(position));
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      const int error = n < 0 ? errno : ENOSPC;
+      // Leave no torn frame for a later successful frame to follow.
+      (void)::ftruncate(fd.get(), static_cast<off_t>(offset));
+      return util::fail(util::Error::from_errno(error, "write"));
+    }
+    position += static_cast<std::uint64_t>(n);
+    // Step over what was written: whole vectors, then into the next one.
+    auto left = static_cast<std::size_t>(n);
+    while (first < count && left >= vectors[first].iov_len) {
+      left -= vectors[first++].iov_len;
+    }
+    if (left > 0) {
+      vectors[first].iov_base = static_cast<std::byte*>(vectors[first].iov_base) + left;
+      vectors[first].iov_len -= left;
     }
   }
   return {};
@@ -61,39 +81,46 @@ util::Result<void> ChainWriter::write_chunk(ChunkType type,
   if (body.size() > k_max_frame_raw_bytes - k_chunk_header_size) {
     return util::fail(util::ErrorKind::usage, "chunk of {} bytes is too large", body.size());
   }
-  m_raw.clear();
   ChunkHeader header;
   header.type = type;
   header.body_len = static_cast<std::uint32_t>(body.size());
   header.seq = m_next_seq;
   header.base_time_us = base_time_us;
   header.prev_hash = m_head;
-  encode_chunk_header(header, m_raw);
-  m_raw.insert(m_raw.end(), body.begin(), body.end());
-  const Hash hash = Sha256::of(m_raw);
+  m_chunk_header.clear();
+  encode_chunk_header(header, m_chunk_header);
+  Sha256 hasher;
+  hasher.update(m_chunk_header);
+  hasher.update(body);
+  const Hash hash = hasher.finish();
 
   FrameHeader frame;
   frame.codec = Codec::none;
   frame.chunk_count = 1;
-  frame.raw_len = static_cast<std::uint32_t>(m_raw.size());
+  frame.raw_len = static_cast<std::uint32_t>(m_chunk_header.size() + body.size());
   frame.first_seq = m_next_seq;
   frame.first_time_us = base_time_us;
-  std::span<const std::byte> stored = m_raw;
+  // Stored raw, the payload is the chunk header and the body as they are, written from where
+  // they are; only compression needs them side by side.
+  std::span<const std::byte> payload[] = {m_chunk_header, body};
   if (m_options.codec == Codec::zstd && storage == Storage::compressed_if_smaller) {
+    m_raw.assign(m_chunk_header.begin(), m_chunk_header.end());
+    m_raw.insert(m_raw.end(), body.begin(), body.end());
     m_compressor.compress(m_raw, m_stored);
     if (m_stored.size() < m_raw.size()) {
       frame.codec = Codec::zstd;
-      stored = m_stored;
+      payload[0] = m_stored;
+      payload[1] = {};
     }
   }
-  frame.stored_len = static_cast<std::uint32_t>(stored.size());
-  frame.payload_crc = crc32(stored);
+  frame.stored_len = static_cast<std::uint32_t>(payload[0].size() + payload[1].size());
+  frame.payload_crc = crc32(payload[1], crc32(payload[0]));
   m_frame_header.clear();
   encode_frame_header(frame, m_frame_header);
 
-  const std::span<const std::byte> parts[] = {m_frame_header, stored};
+  const std::span<const std::byte> parts[] = {m_frame_header, payload[0], payload[1]};
   ST_TRY_CONTEXT(write_parts_at(m_fd, m_offset, parts), "writing chunk {}", m_next_seq);
-  m_offset += m_frame_header.size() + stored.size();
+  m_offset += m_frame_header.size() + frame.stored_len;
   m_head = hash;
   ++m_next_seq;
   return {};

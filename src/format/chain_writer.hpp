@@ -60,7 +60,8 @@ private:
   std::uint64_t m_offset = 0;
   std::uint64_t m_next_seq = 0;
   Hash m_head{};
-  util::Bytes m_raw;    // chunk header + body
+  util::Bytes m_chunk_header;
+  util::Bytes m_raw;    // chunk header + body, side by side for the compressor
   util::Bytes m_stored; // compressed payload
   util::Bytes m_frame_header;
 };

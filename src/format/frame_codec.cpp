@@ -44,10 +44,13 @@ util::Result<FileVersion> decode_file_header(std::span<const std::byte, k_file_h
   return version;
 }
 
-std::uint32_t crc32(std::span<const std::byte> bytes)
+std::uint32_t crc32(std::span<const std::byte> bytes, std::uint32_t crc)
 {
+  if (bytes.empty()) {
+    return crc; // zlib answers 0 for a null pointer, whatever the crc so far
+  }
   return static_cast<std::uint32_t>(
-      crc32_z(0, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size()));
+      crc32_z(crc, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size()));
 }
 
 void encode_frame_header(const FrameHeader& h, util::Bytes& out)

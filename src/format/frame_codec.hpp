@@ -21,7 +21,8 @@ struct FileVersion
 // Checks magic, major version and flags. Fails with corrupt (not a recording) or unsupported.
 util::Result<FileVersion> decode_file_header(std::span<const std::byte, k_file_header_size> bytes);
 
-std::uint32_t crc32(std::span<const std::byte> bytes);
+// CRC-32 (zlib's) of `bytes`, going on from `crc`, the CRC of the bytes before them.
+std::uint32_t crc32(std::span<const std::byte> bytes, std::uint32_t crc = 0);
 
 void encode_frame_header(const FrameHeader& header, util::Bytes& out);
 // Checks magic, header CRC, codec, flags and the size caps (before anything is allocated).

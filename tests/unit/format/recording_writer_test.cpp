@@ -1,3 +1,4 @@
+#include "format/frame_codec.hpp"
 #include "format/recording_reader.hpp"
 #include "format/recording_writer.hpp"
 
@@ -193,6 +194,45 @@ TEST_F(RecordingWriterTest, CompressesTextFrames)
   ASSERT_TRUE(writer->finish(0us));
   ASSERT_TRUE(writer->close());
   EXPECT_LT(writer->stats().file_bytes * 4, text.size());
+}
+
+// Raw frames are written from the chunk header and the body where they lie (one pwritev); their
+// CRC goes on from the header's into the body's.
+TEST_F(RecordingWriterTest, FramesStoredRawAndIncompressibleFramesVerify)
+{
+  std::mt19937 random(7);
+  std::string noise(30000, '\0');
+  for (char& c : noise) {
+    c = static_cast<char>(random());
+  }
+  for (const Codec codec : {Codec::none, Codec::zstd}) {
+    WriterOptions options;
+    options.codec = codec;
+    const std::string file = path(codec == Codec::none ? "raw.strec" : "zstd.strec");
+    auto writer = RecordingWriter::create(file, test::sample_metadata(), options);
+    ASSERT_TRUE(writer);
+    ASSERT_TRUE(writer->write(0us, Output{"some text\r\n"}));
+    ASSERT_TRUE(writer->write(10us, Output{noise}));
+    ASSERT_TRUE(writer->finish(20us));
+    ASSERT_TRUE(writer->close());
+    const auto back = read_back(file);
+    EXPECT_EQ(back.report.verdict, Verdict::ok) << back.report.detail;
+    const std::vector<OwnedEvent> expected = {OwnedEvent::from({0us, Output{"some text\r\n"}}),
+                                              OwnedEvent::from({10us, Output{noise}})};
+    EXPECT_EQ(back.events, expected);
+  }
+}
+
+TEST_F(RecordingWriterTest, ACrcGoesOnAcrossPiecesAndAnEmptyPieceLeavesItAsItIs)
+{
+  const std::string text = "The quick brown fox jumps over the lazy dog";
+  const auto whole = crc32(util::as_bytes(text));
+  EXPECT_EQ(whole, 0x414FA339U); // zlib's CRC-32 of this sentence
+  for (std::size_t cut = 0; cut <= text.size(); ++cut) {
+    const auto first = crc32(util::as_bytes(std::string_view(text).substr(0, cut)));
+    EXPECT_EQ(crc32(util::as_bytes(std::string_view(text).substr(cut)), first), whole) << cut;
+  }
+  EXPECT_EQ(crc32({}, whole), whole);
 }
 
 TEST_F(RecordingWriterTest, ExistingFileIsNotOverwritten)
