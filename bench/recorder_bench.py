@@ -90,6 +90,17 @@ LABELS = {
     "sudo": "sudo I/O log",
 }
 # Processes that belong to the recorded command, not to the recorder.
+
+
+def is_shelltrail(rec):
+    """shelltrail itself or one of its --variant runs."""
+    return rec == "shelltrail" or rec.startswith("shelltrail:")
+
+
+def label(rec):
+    return LABELS.get(rec, rec)
+
+
 COMMAND_COMMS = {"cat", "sh", "dash", "bash", "dd", "echo", "stty"}
 ROWS, COLS = 50, 200
 MiB = 1024 * 1024
@@ -722,9 +733,11 @@ class Bench:
     def argv(self, rec, cmd, text, out_dir):
         if rec in ("bare", "bare2"):
             return [self.bare_relay, *cmd]
-        if rec == "shelltrail":
+        if is_shelltrail(rec):
+            extra = [x for kv in self.args.variants.get(rec, []) for x in ("--set", kv)]
             return [self.shelltrail, "record", "-q", "--set", f"spool={out_dir}/spool",
-                    "--set", "compact=false", "--set", "index=false", "--set", "notice=", "--", *cmd]
+                    "--set", "compact=false", "--set", "index=false", "--set", "notice=", *extra,
+                    "--", *cmd]
         if rec == "script":
             return ["script", "-q", "-c", text, os.path.join(out_dir, "typescript")]
         if rec == "tlog":
@@ -743,7 +756,7 @@ class Bench:
         """(recorded output bytes, stored bytes, path, how it compares)."""
         if rec in ("bare", "bare2"):
             return None, 0, None, "records nothing"
-        if rec == "shelltrail":
+        if is_shelltrail(rec):
             files = find_files(out_dir, "*.strec")
             if len(files) != 1:
                 return None, 0, None, f"{len(files)} recordings"
@@ -816,13 +829,13 @@ class Bench:
         else:
             run["complete"] = None if rec in ("bare", "bare2") else False
         del recorded, expected
-        if rec == "shelltrail" and path:
+        if is_shelltrail(rec) and path:
             run.update(self.compact(path, dataset))
-        msg = (f"{LABELS[rec]:<14} {dataset:<6} round {round_no}: {run.get('wall_s', 0):6.2f} s "
+        msg = (f"{label(rec):<14} {dataset:<6} round {round_no}: {run.get('wall_s', 0):6.2f} s "
                f"tree CPU {run['tree_cpu_s'] or 0:6.2f} s  rec CPU {run['recorder_cpu_s'] or 0:6.2f} s"
                f"  RSS {run['recorder_rss_mib']:6.1f} MiB  stored {run['stored_per_output_byte']:.3f}"
                f"  complete={run['complete']}")
-        if rec == "shelltrail" and "compacted_per_output_byte" in run:
+        if is_shelltrail(rec) and "compacted_per_output_byte" in run:
             msg += (f"  compacted {run['compacted_per_output_byte']:.3f} "
                     f"({run['compact_cpu_s']:.2f} s CPU)")
         if run.get("error") or run.get("status") not in (0, None):
@@ -884,7 +897,7 @@ class Bench:
             if "start_ms" in s:
                 values.append(s["start_ms"])
             else:
-                log(f"{LABELS[rec]} start run failed: {s.get('error')} {s.get('wrapper_error')} "
+                log(f"{label(rec)} start run failed: {s.get('error')} {s.get('wrapper_error')} "
                     f"{bytes(s['received'][:200])!r}")
             shutil.rmtree(out_dir, ignore_errors=True)
         if rec == "sudo":
@@ -893,7 +906,7 @@ class Bench:
         self.runs.append({"kind": "start", "recorder": rec, "round": round_no,
                           "start_ms": values})
         if values:
-            log(f"{LABELS[rec]:<14} start  round {round_no}: median {statistics.median(values):.1f} ms"
+            log(f"{label(rec):<14} start  round {round_no}: median {statistics.median(values):.1f} ms"
                 f" of {len(values)}")
 
     def echo(self, rec, round_no):
@@ -915,10 +928,10 @@ class Bench:
                "odd_reads": s.get("odd_reads"), "error": s.get("error")}
         self.runs.append(run)
         if lat:
-            log(f"{LABELS[rec]:<14} echo   round {round_no}: median {statistics.median(lat):.1f} µs "
+            log(f"{label(rec):<14} echo   round {round_no}: median {statistics.median(lat):.1f} µs "
                 f"p99 {_percentile(lat, 99):.1f} µs ({len(lat)} keys)")
         else:
-            log(f"{LABELS[rec]} echo run failed: {s.get('error')} {s.get('wrapper_error')} "
+            log(f"{label(rec)} echo run failed: {s.get('error')} {s.get('wrapper_error')} "
                 f"{bytes(s['received'][:200])!r}")
 
     # -- the whole thing ----------------------------------------------------------------------
@@ -1009,7 +1022,7 @@ def summarise(bench):
             }
             e["mib_per_s"] = bench.data[dataset]["output_bytes"] / MiB / e["wall_s"] \
                 if e["wall_s"] else None
-            if rec == "shelltrail":
+            if is_shelltrail(rec):
                 e["compacted_per_output_byte"] = median_or_none(
                     [r.get("compacted_per_output_byte") for r in rs])
                 e["compact_cpu_s_per_100MB"] = median_or_none(
@@ -1090,7 +1103,7 @@ def print_report(bench, summary):
             complete = f"{t['complete'] + r['complete']}/{t['runs'] + r['runs']}"
             if rec == "asciinema":
                 complete += "*"
-        print(f"{LABELS[rec]:<14} {fmt(t.get('wall_s_ratio'), '6.2f')} {fmt(r.get('wall_s_ratio'), '6.2f')} "
+        print(f"{label(rec):<14} {fmt(t.get('wall_s_ratio'), '6.2f')} {fmt(r.get('wall_s_ratio'), '6.2f')} "
               f"{fmt(t.get('mib_per_s'), '6.1f')} {fmt(r.get('mib_per_s'), '6.1f')} "
               f"{fmt(t.get('tree_cpu_s_ratio'), '9.2f')} {fmt(r.get('tree_cpu_s_ratio'), '9.2f')} "
               f"{fmt(t.get('recorder_cpu_s_ratio'), '8.2f')} {fmt(r.get('recorder_cpu_s_ratio'), '8.2f')} "
@@ -1099,13 +1112,13 @@ def print_report(bench, summary):
               f"{fmt(s.get('start_ms'), '6.1f')} {fmt(s.get('echo_median_us'), '7.1f')} "
               f"{fmt(s.get('echo_added_us'), '+6.1f')} {fmt(s.get('echo_p99_us'), '7.1f')} "
               f"{complete:>9}")
-    if "shelltrail" in summary:
-        st = summary["shelltrail"]
+    for rec in [r for r in a.only if is_shelltrail(r)]:
+        st = summary[rec]
         print()
         for dataset in ("text", "random"):
             e = st.get(dataset)
             if e:
-                print(f"shelltrail {dataset:<6}: live {e['stored_per_output_byte']:.3f} B/B -> "
+                print(f"{rec} {dataset:<6}: live {e['stored_per_output_byte']:.3f} B/B -> "
                       f"compacted {fmt(e.get('compacted_per_output_byte'), '.3f')} B/B; compaction "
                       f"{fmt(e.get('compact_cpu_s_per_100MB'), '.2f')} CPU s per 100 MB of output "
                       f"({fmt(e.get('compact_wall_s'), '.2f')} s wall, "
@@ -1124,7 +1137,7 @@ def print_report(bench, summary):
         s = summary[rec]
         t, r = s.get("text", {}), s.get("random", {})
         procs = t.get("processes") or r.get("processes") or []
-        print(f"  {LABELS[rec]:<14} {fmt(t.get('wall_s'), '6.2f')} {fmt(r.get('wall_s'), '6.2f')}   "
+        print(f"  {label(rec):<14} {fmt(t.get('wall_s'), '6.2f')} {fmt(r.get('wall_s'), '6.2f')}   "
               f"{fmt(t.get('tree_cpu_s'), '6.2f')} {fmt(r.get('tree_cpu_s'), '6.2f')}   "
               f"{fmt(t.get('recorder_cpu_s'), '6.2f')} {fmt(r.get('recorder_cpu_s'), '6.2f')}   "
               f"processes: {', '.join('+'.join(p) for p in procs)}")
@@ -1232,6 +1245,9 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--no-install", action="store_true", help="never apt-get install peers")
     parser.add_argument("--shelltrail", default=os.path.join(REPO, "build/src/cli/shelltrail"))
+    parser.add_argument("--variant", action="append", default=[], metavar="NAME:KEY=VALUE[,...]",
+                        help="also run shelltrail with these settings (--set), as "
+                             "shelltrail:NAME, right after shelltrail; repeatable")
     parser.add_argument("--bare-relay", default=os.path.join(REPO, "build/bench/bare_relay"))
     args = parser.parse_args()
     args.only = [r.strip() for r in args.only.split(",") if r.strip()]
@@ -1240,6 +1256,16 @@ def main():
         parser.error(f"unknown recorder(s) {unknown}; choose from {ALL_RECORDERS}")
     if "bare" not in args.only:
         args.only.insert(0, "bare")  # every ratio needs it
+    args.variants = {}
+    for spec in args.variant:
+        name, _, settings = spec.partition(":")
+        if not name or "=" not in settings:
+            parser.error(f"--variant {spec!r}: expected NAME:KEY=VALUE[,KEY=VALUE...]")
+        rec = f"shelltrail:{name}"
+        args.variants[rec] = settings.split(",")
+        after = args.only.index("shelltrail") + 1 if "shelltrail" in args.only else len(args.only)
+        after += sum(1 for r in args.only if r.startswith("shelltrail:"))
+        args.only.insert(after, rec)
     if args.skip_latency and args.skip_throughput:
         parser.error("--skip-latency and --skip-throughput leave nothing to run")
     if os.geteuid() != 0 and "sudo" in args.only:
