@@ -1,12 +1,15 @@
-// bare_relay COMMAND [ARGS...]: the baseline of bench/recorder_bench.py. Runs COMMAND under a
-// new pty (forkpty) and relays with poll(2): the pty to standard output, standard input to the
-// pty. It records nothing, so whatever a recorder costs on top of this is the recorder's.
+// bare_relay [--store FILE] COMMAND [ARGS...]: the baseline of bench/recorder_bench.py. Runs
+// COMMAND under a new pty (forkpty) and relays with poll(2): the pty to standard output, standard
+// input to the pty. It records nothing, so whatever a recorder costs on top of this is the
+// recorder's. With --store it also writes every output byte to FILE as it is, after the terminal
+// (no hashing, no framing, no compression): the least any recorder that keeps the output must do.
 //
 // Like every recorder it measures against, it copies the terminal's modes and window size to the
 // new pty, puts its own terminal in raw mode while it runs, drains the pty until every writer
 // has closed it (output still in the pty when the command exits is delivered too), and exits
 // with the command's status (128+N for a signal).
 
+#include <fcntl.h>
 #include <poll.h>
 #include <pty.h>
 #include <sys/ioctl.h>
@@ -45,8 +48,18 @@ bool write_all(int fd, const char* data, std::size_t size)
 
 int main(int argc, char** argv)
 {
+  int store = -1;
+  if (argc >= 3 && std::strcmp(argv[1], "--store") == 0) {
+    store = ::open(argv[2], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (store < 0) {
+      std::fprintf(stderr, "bare_relay: cannot create %s: %s\n", argv[2], std::strerror(errno));
+      return 125;
+    }
+    argc -= 2;
+    argv += 2;
+  }
   if (argc < 2) {
-    std::fprintf(stderr, "usage: bare_relay COMMAND [ARGS...]\n");
+    std::fprintf(stderr, "usage: bare_relay [--store FILE] COMMAND [ARGS...]\n");
     return 2;
   }
   termios saved{};
@@ -95,6 +108,11 @@ int main(int argc, char** argv)
       }
       if (output_open && !write_all(STDOUT_FILENO, buffer.data(), static_cast<std::size_t>(n))) {
         output_open = false; // keep draining, so that the command is not blocked
+      }
+      if (store >= 0 && !write_all(store, buffer.data(), static_cast<std::size_t>(n))) {
+        std::perror("bare_relay: writing the stored copy");
+        ::close(store);
+        store = -1;
       }
     }
     if (input_open && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {

@@ -11,6 +11,9 @@ What it measures, for each recorder, interleaved round by round (this machine is
 VM, so the bare relay also runs against itself, "bare (again)", to show the noise floor):
 
   recorders  bare        build/bench/bare_relay: forkpty + poll, records nothing (the baseline)
+             bare+file   bare_relay --store FILE: the same, writing every output byte to a file as
+                         it is (no hash, no framing, no compression): the floor of any recorder
+                         that keeps the output, to show what the machine charges for that alone
              shelltrail  shelltrail record (live path: compact=false, index=false, notice empty), then
                          `shelltrail compact` on the recording, timed separately
              script      util-linux script -q -c CMD FILE
@@ -78,11 +81,12 @@ import threading
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ALL_RECORDERS = ["bare", "bare2", "shelltrail", "script", "tlog", "asciinema", "sudo"]
+ALL_RECORDERS = ["bare", "bare2", "bare+file", "shelltrail", "script", "tlog", "asciinema", "sudo"]
 PEERS = {"script", "tlog", "asciinema", "sudo"}
 LABELS = {
     "bare": "bare relay",
     "bare2": "bare (again)",
+    "bare+file": "bare + file",
     "shelltrail": "shelltrail",
     "script": "script",
     "tlog": "tlog-rec",
@@ -733,6 +737,8 @@ class Bench:
     def argv(self, rec, cmd, text, out_dir):
         if rec in ("bare", "bare2"):
             return [self.bare_relay, *cmd]
+        if rec == "bare+file":
+            return [self.bare_relay, "--store", os.path.join(out_dir, "output"), *cmd]
         if is_shelltrail(rec):
             extra = [x for kv in self.args.variants.get(rec, []) for x in ("--set", kv)]
             return [self.shelltrail, "record", "-q", "--set", f"spool={out_dir}/spool",
@@ -756,6 +762,10 @@ class Bench:
         """(recorded output bytes, stored bytes, path, how it compares)."""
         if rec in ("bare", "bare2"):
             return None, 0, None, "records nothing"
+        if rec == "bare+file":
+            path = os.path.join(out_dir, "output")
+            with open(path, "rb") as f:
+                return f.read(), os.path.getsize(path), path, "exact"
         if is_shelltrail(rec):
             files = find_files(out_dir, "*.strec")
             if len(files) != 1:
