@@ -1,6 +1,7 @@
 #include "format/frame_codec.hpp"
 
 #include "util/assert.hpp"
+#include "util/bytes.hpp"
 
 #include <zlib.h>
 
@@ -144,29 +145,19 @@ join_headers_first(std::span<const std::byte> split, std::uint16_t count, std::s
 namespace {
 
 // The size of the event header (type, delta varint, length varint) at the start of `bytes` and
-// the length it gives, or nullopt when it is cut short or a varint is longer than 10 bytes.
+// the length it gives, or nullopt when it is cut short or a varint is malformed.
 std::optional<std::pair<std::size_t, std::uint64_t>>
 event_header_at(std::span<const std::byte> bytes)
 {
-  std::size_t at = 1; // type
-  std::uint64_t length = 0;
-  for (int field = 0; field < 2; ++field) {
-    std::uint64_t value = 0;
-    int shift = 0;
-    for (;;) {
-      if (at >= bytes.size() || shift > 63) {
-        return std::nullopt;
-      }
-      const auto byte = static_cast<std::uint8_t>(bytes[at++]);
-      value |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
-      shift += 7;
-      if ((byte & 0x80) == 0) {
-        break;
-      }
-    }
-    length = value;
+  util::ByteReader in(bytes);
+  if (!in.u8() || !in.varint()) {
+    return std::nullopt;
   }
-  return std::pair{at, length};
+  const auto length = in.varint();
+  if (!length) {
+    return std::nullopt;
+  }
+  return std::pair{in.position(), *length};
 }
 
 bool is_events_chunk(std::span<const std::byte> header)

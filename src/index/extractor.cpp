@@ -313,16 +313,9 @@ bool Extractor::typed_ahead_line()
   if (!match || match->command.empty() || !next.text.ends_with(match->command)) {
     return false;
   }
-  take_place(*match);
-  CommandRecord record;
-  record.offset = next.enter_time;
-  record.place = m_place;
-  record.prompt = std::move(match->prompt);
-  record.command = std::move(match->command);
+  const auto enter_time = next.enter_time;
   m_typed_ahead.pop_front();
-  m_continuing = false;
-  m_last_command = std::move(record);
-  m_sink.command(*m_last_command);
+  whole_command(*match, enter_time);
   return true;
 }
 
@@ -339,12 +332,17 @@ void Extractor::burst_line()
   }
   --m_burst_lent;
   m_typed_ahead.clear();
-  take_place(*match);
+  whole_command(*match, m_burst_time);
+}
+
+void Extractor::whole_command(PromptMatch& match, std::chrono::microseconds offset)
+{
+  take_place(match);
   CommandRecord record;
-  record.offset = m_burst_time;
+  record.offset = offset;
   record.place = m_place;
-  record.prompt = std::move(match->prompt);
-  record.command = std::move(match->command);
+  record.prompt = std::move(match.prompt);
+  record.command = std::move(match.command);
   m_continuing = false;
   m_last_command = std::move(record);
   m_sink.command(*m_last_command);

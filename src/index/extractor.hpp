@@ -98,6 +98,8 @@ private:
   void submitted_line();
   bool typed_ahead_line();
   void burst_line();
+  // A command line known whole (no continuation), recorded at `offset`.
+  void whole_command(PromptMatch& match, std::chrono::microseconds offset);
   std::optional<PromptMatch> parse_prompt(std::string_view line) const;
   void take_place(const PromptMatch& match);
   void scrolled(std::string_view text, bool continues, std::int64_t stamp);
